@@ -1,0 +1,94 @@
+// `clustertwin train`: one training step, as a report, JSON and a timeline.
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "clustertwin/config/train_request.hpp"
+#include "clustertwin/core/atomic_file.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/paths.hpp"
+#include "clustertwin/report/train_report.hpp"
+
+namespace ct::cli {
+
+namespace {
+
+struct TrainOptions {
+  std::string scenario, format = "text", trace;
+  TrainRequest flags;
+  bool no_sp = false;
+};
+
+}  // namespace
+
+Runner add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* c = app.add_subcommand("train", "Simulate one training step of a model on a system with a layout");
+  c->add_option("--scenario", o->scenario, "Scenario YAML (fields as the flags below; flags override it)");
+  c->add_option("--model", o->flags.model, "Catalog model id (data/models) or path to a HuggingFace config.json");
+  c->add_option("--system", o->flags.system, "Catalog system id (data/hardware/systems.yaml)");
+  c->add_option("--gpus", o->flags.gpus, "Number of GPUs");
+  c->add_option("--tp", o->flags.tp, "Tensor parallelism");
+  c->add_option("--pp", o->flags.pp, "Pipeline parallelism");
+  c->add_option("--vp", o->flags.vp, "Virtual pipeline stages per rank (interleaved 1F1B)");
+  c->add_option("--cp", o->flags.cp, "Context parallelism (ring attention)");
+  c->add_option("--ep", o->flags.ep, "Expert parallelism");
+  c->add_option("--micro-batch", o->flags.micro_batch, "Sequences per micro-batch");
+  c->add_option("--global-batch", o->flags.global_batch, "Sequences per optimizer step (default: one micro-batch per replica)");
+  c->add_option("--seq-len", o->flags.seq_len, "Sequence length, tokens");
+  c->add_option("--precision", o->flags.precision, "GEMM precision: bf16, fp16, fp8, fp8-block, mxfp8, nvfp4");
+  c->add_option("--recompute", o->flags.recompute, "Activation recompute: none, selective, full");
+  c->add_option("--zero", o->flags.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
+  c->add_option("--shard-group", o->flags.shard_group, "FSDP hybrid sharding group size (0: shard over all of DP)");
+  c->add_flag("--no-sequence-parallel", o->no_sp, "Disable Megatron sequence parallelism");
+  c->add_flag("--lora", o->flags.lora, "LoRA fine-tuning: frozen base weights");
+  c->add_option("--profile", o->flags.profile, "Software profile (data/calibration/profiles.yaml)");
+  c->add_option("--format", o->format, "Output: text or json")->check(CLI::IsMember({"text", "json"}));
+  c->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace of the step to this file");
+
+  return [o, c] {
+    const Catalogs cat = Catalogs::load(data_dir());
+    TrainRequest req;
+    std::string source = "command line";
+    if (!o->scenario.empty()) {
+      req = load_train_request(o->scenario);
+      source = o->scenario;
+    }
+    // Flags given on the command line override the scenario file.
+    auto set = [&](const char* flag, auto& field, const auto& value) {
+      if (c->count(flag) > 0) field = value;
+    };
+    const TrainRequest& f = o->flags;
+    set("--model", req.model, f.model);
+    set("--system", req.system, f.system);
+    set("--gpus", req.gpus, f.gpus);
+    set("--tp", req.tp, f.tp);
+    set("--pp", req.pp, f.pp);
+    set("--vp", req.vp, f.vp);
+    set("--cp", req.cp, f.cp);
+    set("--ep", req.ep, f.ep);
+    set("--micro-batch", req.micro_batch, f.micro_batch);
+    set("--global-batch", req.global_batch, f.global_batch);
+    set("--seq-len", req.seq_len, f.seq_len);
+    set("--precision", req.precision, f.precision);
+    set("--recompute", req.recompute, f.recompute);
+    set("--zero", req.zero, f.zero);
+    set("--shard-group", req.shard_group, f.shard_group);
+    set("--profile", req.profile, f.profile);
+    set("--lora", req.lora, f.lora);
+    if (o->no_sp) req.sequence_parallel = false;
+    if (req.gpus <= 0) throw InputError(source, "gpus", "missing (--gpus)");
+
+    const TrainScenario s = make_scenario(req, cat, source);
+    const TrainResult r = simulate_training_step(s, cat.calibration, {.keep_timeline = !o->trace.empty()});
+    // Write the trace first: if it fails, nothing is printed as if the run succeeded.
+    if (!o->trace.empty()) write_file_atomically(o->trace, train_chrome_trace(r));
+    if (o->format == "json")
+      std::cout << train_to_json(r).dump(2) << "\n";
+    else
+      std::cout << format_train_text(r);
+    return 0;
+  };
+}
+
+}  // namespace ct::cli

@@ -1,0 +1,33 @@
+// `clustertwin validate training --cases FILE --out FILE`
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "clustertwin/core/paths.hpp"
+#include "clustertwin/validate/training_cases.hpp"
+
+namespace ct::cli {
+
+Runner add_validate_command(CLI::App& app) {
+  struct Options {
+    std::string cases, out;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* validate = app.add_subcommand("validate", "Predict published measurements and write the errors");
+  validate->require_subcommand(1);
+  CLI::App* training = validate->add_subcommand("training", "Training-step rows (columns of measured_training.csv)");
+  training->add_option("--cases", opt->cases, "CSV of measured runs")->required();
+  training->add_option("--out", opt->out, "CSV to write: the input columns + predicted_value, status, reason")->required();
+  return [opt] {
+    const Catalogs cat = Catalogs::load(data_dir());
+    const TrainingValidator v(cat);
+    const auto s = v.run(opt->cases, opt->out);
+    std::cerr << fmt::format("validate training: {} ok, {} infeasible, {} unsupported -> {}\n", s.ok, s.infeasible,
+                             s.unsupported, opt->out);
+    return 0;
+  };
+}
+
+}  // namespace ct::cli

@@ -1,0 +1,14 @@
+#pragma once
+// Subcommands of the clustertwin CLI; each registers its options on the app and returns the
+// function that runs it (exit code).
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace ct::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_train_command(CLI::App& app);
+Runner add_validate_command(CLI::App& app);
+
+}  // namespace ct::cli

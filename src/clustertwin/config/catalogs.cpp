@@ -1,0 +1,30 @@
+#include "clustertwin/config/catalogs.hpp"
+
+#include "clustertwin/config/calibration_loader.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/model/hf_config.hpp"
+
+namespace ct {
+
+Catalogs Catalogs::load(const std::string& dir) {
+  Catalogs c;
+  c.data_dir = dir;
+  c.hardware = HardwareCatalog::load(dir + "/hardware");
+  c.calibration = load_calibration(dir + "/calibration");
+  c.profiles = load_profiles(dir + "/calibration/profiles.yaml");
+  return c;
+}
+
+ModelSpec Catalogs::model(const std::string& name_or_path) const { return load_model(name_or_path, models_dir()); }
+
+const SoftwareProfile& Catalogs::profile(const std::string& name) const {
+  auto it = profiles.find(name);
+  if (it == profiles.end()) {
+    std::string known;
+    for (const auto& [k, v] : profiles) known += (known.empty() ? "" : ", ") + k;
+    throw InputError("--profile", "profile", "unknown software profile '" + name + "' (known: " + known + ")");
+  }
+  return it->second;
+}
+
+}  // namespace ct

@@ -1,0 +1,26 @@
+#pragma once
+// What a user asks `train` for: names as typed (catalog ids, option names), from a scenario
+// YAML file and/or command-line flags, turned into a TrainScenario against the catalogs.
+#include <optional>
+#include <string>
+
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/train/step_simulator.hpp"
+
+namespace ct {
+
+struct TrainRequest {
+  std::string model, system;
+  std::string profile;  // empty: megatron-core, or pytorch-fsdp for zero3 without TP/PP
+  long long gpus = 0, tp = 1, pp = 1, vp = 1, cp = 1, ep = 1;
+  long long micro_batch = 1, global_batch = 0, seq_len = 4096, shard_group = 0;
+  std::string precision = "bf16", recompute = "none", zero = "zero1";
+  bool sequence_parallel = true;
+  bool lora = false;
+};
+
+// Reads a scenario file (YAML; keys as the flags with underscores: model, system, gpus, tp, ...).
+TrainRequest load_train_request(const std::string& path);
+TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const std::string& source);
+
+}  // namespace ct

@@ -1,0 +1,72 @@
+#pragma once
+// Achievable fractions of hardware peaks and software-stack profiles. Plain data: the values
+// come from data/calibration/*.yaml, where each one cites the measurement it comes from.
+#include <map>
+#include <string>
+
+#include "clustertwin/hw/precision.hpp"
+
+namespace ct {
+
+// Attention kernel family: FlashAttention-2 style, the Hopper/Blackwell-native kernels (cuDNN
+// fused attention, FlashAttention-3/4) that Transformer Engine uses, or the pre-2022 unfused
+// path (batched GEMMs around a materialised softmax, as in Megatron-LM 2021-22).
+enum class AttentionKernel { FlashAttention2, Native, Unfused };
+
+struct AttentionEfficiency {
+  double fwd_fraction = 0.5;  // of the BF16 dense peak, long sequences
+  double bwd_fraction = 0.4;
+};
+
+struct DeviceCalibration {
+  std::map<PeakFormat, double> gemm_fraction;  // best-shape achievable GEMM fraction of peak (MAMF)
+  std::map<AttentionKernel, AttentionEfficiency> attention;
+  double hbm_fraction = 0.87;          // achievable fraction of HBM peak (STREAM-like)
+  double nvlink_ring_fraction = 0.80;  // ring all-gather/reduce-scatter bus bandwidth / NVLink unidir
+  double nvls_all_reduce_speedup = 1.0;  // all-reduce bus bandwidth gain from NVLink SHARP
+};
+
+struct KernelCalibration {
+  double launch_overhead_s = 4e-6;  // fixed cost of one kernel (launch + tail)
+  double gemm_tile_m = 128;         // output tile of the tensor-core GEMM (wave quantisation)
+  double gemm_tile_n = 256;
+  double attention_seq_half = 512;  // sequence length at which attention reaches half its efficiency
+};
+
+struct NetworkCalibration {
+  double nvlink_latency_s = 3e-6;      // per collective step inside an NVLink domain
+  double scale_out_latency_s = 8e-6;   // per collective step across the scale-out fabric
+};
+
+struct MemoryCalibration {
+  double runtime_reserved_bytes = 3e9;  // CUDA context, cuBLAS/NCCL workspaces, allocator slack
+};
+
+struct Calibration {
+  std::map<std::string, DeviceCalibration> by_gpu;  // keyed by GPU id
+  KernelCalibration kernels;
+  NetworkCalibration network;
+  MemoryCalibration memory;
+
+  const DeviceCalibration& device(const std::string& gpu_id) const;
+};
+
+// How a software stack runs a step, as far as it changes time or memory. Chosen from a run's
+// configuration (see data/calibration/profiles.yaml), never from who published the run.
+struct SoftwareProfile {
+  std::string name;
+  AttentionKernel attention = AttentionKernel::Native;
+  double tp_comm_overlap = 0.0;         // fraction of tensor-parallel communication hidden under GEMMs
+  double elementwise_passes = 1.0;      // HBM passes of element-wise work relative to fully fused
+  double grad_reduce_bytes = 4.0;       // bytes per gradient element in the data-parallel reduction
+  double dp_bucket_params = 40e6;       // gradient/parameter bucket size, elements
+  double step_overhead_s = 0.0;         // fixed host-side cost per optimizer step
+  double microbatch_overhead_s = 0.0;   // fixed host-side cost per micro-batch and stage
+  double fp8_cast_passes = 1.0;         // HBM passes spent quantising GEMM inputs to FP8/FP4
+  double weight_bytes_per_param = 2.0;  // resident low-precision weight copy
+  double master_bytes_per_param = 4.0;  // FP32 master weights (sharded with the optimizer)
+  double grad_bytes_per_param = 4.0;    // gradient accumulation buffer
+  double optimizer_state_bytes_per_param = 8.0;  // Adam m and v
+};
+
+}  // namespace ct

@@ -1,0 +1,239 @@
+#include "clustertwin/model/hf_config.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "clustertwin/core/error.hpp"
+
+namespace ct {
+namespace {
+
+using nlohmann::json;
+
+struct Reader {
+  const json& j;
+  const std::string& file;
+
+  bool has(const char* key) const { return j.contains(key) && !j[key].is_null(); }
+
+  std::int64_t integer(std::initializer_list<const char*> keys) const {
+    for (const char* k : keys)
+      if (has(k)) return as_int(k);
+    std::string names;
+    for (const char* k : keys) names += (names.empty() ? "" : " or ") + std::string(k);
+    throw InputError(file, names, "missing");
+  }
+  std::int64_t integer_or(std::initializer_list<const char*> keys, std::int64_t fallback) const {
+    for (const char* k : keys)
+      if (has(k)) return as_int(k);
+    return fallback;
+  }
+  std::int64_t as_int(const char* k) const {
+    const json& v = j[k];
+    if (!v.is_number_integer() && !(v.is_number() && v.get<double>() == static_cast<std::int64_t>(v.get<double>())))
+      throw InputError(file, k, "not an integer");
+    const auto x = v.get<std::int64_t>();
+    if (x < 0) throw InputError(file, k, "must not be negative");
+    return x;
+  }
+  double number_or(const char* k, double fallback) const {
+    if (!has(k)) return fallback;
+    if (!j[k].is_number()) throw InputError(file, k, "not a number");
+    return j[k].get<double>();
+  }
+  bool boolean_or(const char* k, bool fallback) const {
+    if (!has(k)) return fallback;
+    if (!j[k].is_boolean()) throw InputError(file, k, "not a boolean");
+    return j[k].get<bool>();
+  }
+  std::string string_or(const char* k, const std::string& fallback) const {
+    return has(k) && j[k].is_string() ? j[k].get<std::string>() : fallback;
+  }
+};
+
+MlpKind mlp_from_activation(const std::string& act, const std::string& file) {
+  if (act == "silu" || act == "swiglu" || act == "swish") return MlpKind::SwiGlu;
+  if (act == "relu2" || act == "squared-relu" || act == "relu_squared") return MlpKind::ReluSquared;
+  if (act.rfind("gelu", 0) == 0 || act == "relu") return MlpKind::Gelu;
+  throw InputError(file, "hidden_act", "unknown activation '" + act + "'");
+}
+
+void read_llama_style(const Reader& r, ModelSpec& m) {
+  m.hidden = r.integer({"hidden_size"});
+  m.layers = r.integer({"num_hidden_layers"});
+  m.heads = r.integer({"num_attention_heads"});
+  m.kv_heads = r.integer_or({"num_key_value_heads"}, m.heads);
+  m.ffn_hidden = r.integer({"intermediate_size"});
+  m.vocab = r.integer({"vocab_size"});
+  m.max_seq = r.integer_or({"max_position_embeddings"}, 4096);
+  m.head_dim = r.integer_or({"head_dim"}, m.heads ? m.hidden / m.heads : 0);
+  m.mlp = mlp_from_activation(r.string_or("hidden_act", "silu"), r.file);
+  m.norm = NormKind::RmsNorm;
+  m.tied_embeddings = r.boolean_or("tie_word_embeddings", false);
+  m.bias = r.boolean_or("attention_bias", false) || r.boolean_or("mlp_bias", false);
+  m.dropout = r.number_or("attention_dropout", 0.0);
+}
+
+void read_moe(const Reader& r, ModelSpec& m) {
+  m.moe.num_experts = static_cast<int>(r.integer_or({"num_local_experts", "num_experts", "n_routed_experts"}, 0));
+  if (!m.moe.enabled()) return;
+  m.moe.top_k = static_cast<int>(r.integer({"num_experts_per_tok"}));
+  m.moe.expert_ffn_hidden = r.integer_or({"moe_intermediate_size"}, m.ffn_hidden);
+  m.moe.shared_experts = static_cast<int>(r.integer_or({"n_shared_experts"}, 0));
+  m.moe.first_dense_layers = static_cast<int>(r.integer_or({"first_k_dense_replace"}, 0));
+}
+
+ModelSpec from_json(const json& j, const std::string& file) {
+  if (!j.is_object()) throw InputError(file, "", "not a JSON object");
+  const Reader r{j, file};
+  ModelSpec m;
+  const std::string type = r.string_or("model_type", "");
+  m.name = r.string_or("_name", std::filesystem::path(file).stem().string());
+  if (type == "llama" || type == "mistral" || type == "qwen2" || type == "qwen3" || type == "nemotron" ||
+      type == "mixtral" || type == "qwen3_moe" || type == "deepseek_v3" || type == "gemma" || type == "phi3") {
+    read_llama_style(r, m);
+    if (type == "qwen2") m.bias = true;  // Qwen2 has biases on Q, K, V
+    if (type == "nemotron") m.norm = NormKind::LayerNorm;
+    read_moe(r, m);
+  } else if (type == "gpt2") {
+    m.hidden = r.integer({"n_embd", "hidden_size"});
+    m.layers = r.integer({"n_layer", "num_hidden_layers"});
+    m.heads = r.integer({"n_head", "num_attention_heads"});
+    m.kv_heads = m.heads;
+    m.ffn_hidden = r.integer_or({"n_inner"}, 4 * m.hidden);
+    m.vocab = r.integer({"vocab_size"});
+    m.max_seq = r.integer_or({"n_positions", "n_ctx"}, 1024);
+    m.mlp = MlpKind::Gelu;
+    m.norm = NormKind::LayerNorm;
+    m.position = PositionKind::Learned;
+    m.bias = true;
+    m.tied_embeddings = r.boolean_or("tie_word_embeddings", true);
+    m.dropout = r.number_or("attn_pdrop", 0.0);
+  } else if (type == "gpt_neox") {
+    m.hidden = r.integer({"hidden_size"});
+    m.layers = r.integer({"num_hidden_layers"});
+    m.heads = r.integer({"num_attention_heads"});
+    m.kv_heads = m.heads;
+    m.ffn_hidden = r.integer_or({"intermediate_size"}, 4 * m.hidden);
+    m.vocab = r.integer({"vocab_size"});
+    m.max_seq = r.integer_or({"max_position_embeddings"}, 2048);
+    m.mlp = MlpKind::Gelu;
+    m.norm = NormKind::LayerNorm;
+    m.bias = true;
+    m.parallel_attention = r.boolean_or("use_parallel_residual", true);
+    m.tied_embeddings = r.boolean_or("tie_word_embeddings", false);
+  } else if (type == "mpt") {
+    m.hidden = r.integer({"d_model"});
+    m.layers = r.integer({"n_layers"});
+    m.heads = r.integer({"n_heads"});
+    m.kv_heads = m.heads;
+    if (j.contains("attn_config") && j["attn_config"].is_object() && j["attn_config"].contains("kv_n_heads"))
+      m.kv_heads = j["attn_config"]["kv_n_heads"].get<std::int64_t>();
+    m.ffn_hidden = static_cast<std::int64_t>(r.number_or("expansion_ratio", 4.0) * m.hidden);
+    m.vocab = r.integer({"vocab_size"});
+    m.max_seq = r.integer_or({"max_seq_len"}, 2048);
+    m.mlp = MlpKind::Gelu;
+    m.norm = NormKind::LayerNorm;
+    m.position = PositionKind::Alibi;
+    m.bias = !r.boolean_or("no_bias", true);
+    m.tied_embeddings = true;
+  } else if (type == "bloom") {
+    m.hidden = r.integer({"hidden_size", "n_embed"});
+    m.layers = r.integer({"n_layer", "num_hidden_layers"});
+    m.heads = r.integer({"n_head", "num_attention_heads"});
+    m.kv_heads = m.heads;
+    m.ffn_hidden = 4 * m.hidden;
+    m.vocab = r.integer({"vocab_size"});
+    m.max_seq = r.integer_or({"seq_length", "max_position_embeddings"}, 2048);
+    m.mlp = MlpKind::Gelu;
+    m.norm = NormKind::LayerNorm;
+    m.position = PositionKind::Alibi;
+    m.bias = true;
+    m.tied_embeddings = true;
+  } else if (type == "falcon" || type == "RefinedWeb" || type == "RefinedWebModel") {
+    m.hidden = r.integer({"hidden_size"});
+    m.layers = r.integer({"num_hidden_layers", "n_layer"});
+    m.heads = r.integer({"num_attention_heads", "n_head"});
+    const bool new_arch = r.boolean_or("new_decoder_architecture", false);
+    m.kv_heads = new_arch ? r.integer({"num_kv_heads", "n_head_kv"}) : (r.boolean_or("multi_query", true) ? 1 : m.heads);
+    m.ffn_hidden = r.integer_or({"ffn_hidden_size"}, 4 * m.hidden);
+    m.vocab = r.integer({"vocab_size"});
+    m.max_seq = r.integer_or({"max_position_embeddings"}, 2048);
+    m.mlp = MlpKind::Gelu;
+    m.norm = NormKind::LayerNorm;
+    m.bias = r.boolean_or("bias", false);
+    m.parallel_attention = r.boolean_or("parallel_attn", true);
+    m.tied_embeddings = r.boolean_or("tie_word_embeddings", true);
+  } else {
+    throw InputError(file, "model_type",
+                     type.empty() ? "missing" : "unsupported model_type '" + type + "' (supported: llama, mistral, "
+                     "qwen2, qwen3, nemotron, gpt2, gpt_neox, mpt, bloom, falcon, mixtral, qwen3_moe, deepseek_v3)");
+  }
+  if (m.head_dim == 0 && m.heads > 0) m.head_dim = m.hidden / m.heads;
+  check_model(m, file);
+  return m;
+}
+
+}  // namespace
+
+void check_model(const ModelSpec& m, const std::string& source) {
+  auto positive = [&](std::int64_t v, const char* field) {
+    if (v <= 0) throw InputError(source, field, "must be a positive integer");
+  };
+  positive(m.layers, "num_hidden_layers");
+  positive(m.hidden, "hidden_size");
+  positive(m.ffn_hidden, "intermediate_size");
+  positive(m.heads, "num_attention_heads");
+  positive(m.kv_heads, "num_key_value_heads");
+  positive(m.vocab, "vocab_size");
+  positive(m.head_dim, "head_dim");
+  if (m.heads % m.kv_heads != 0)
+    throw InputError(source, "num_key_value_heads", "must divide num_attention_heads");
+}
+
+ModelSpec model_from_hf_json_text(const std::string& text, const std::string& source_name) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InputError(source_name, "", std::string("does not parse as JSON: ") + e.what());
+  }
+  return from_json(j, source_name);
+}
+
+ModelSpec load_hf_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "", "cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return model_from_hf_json_text(ss.str(), path);
+}
+
+std::vector<std::string> catalog_model_ids(const std::string& models_dir) {
+  std::vector<std::string> ids;
+  if (!std::filesystem::is_directory(models_dir)) return ids;
+  for (const auto& e : std::filesystem::directory_iterator(models_dir))
+    if (e.path().extension() == ".json") ids.push_back(e.path().stem().string());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+ModelSpec load_model(const std::string& name_or_path, const std::string& models_dir) {
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                               (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
+  if (looks_like_path) return load_hf_config(name_or_path);
+  const std::string path = models_dir + "/" + name_or_path + ".json";
+  if (!std::filesystem::exists(path)) {
+    std::string known;
+    for (const auto& id : catalog_model_ids(models_dir)) known += (known.empty() ? "" : ", ") + id;
+    throw InputError("--model", "model", "unknown model '" + name_or_path + "' (catalog: " + known + ")");
+  }
+  ModelSpec m = load_hf_config(path);
+  m.name = name_or_path;
+  return m;
+}
+
+}  // namespace ct

@@ -1,0 +1,67 @@
+#include "clustertwin/parallel/layout.hpp"
+
+#include "clustertwin/core/error.hpp"
+
+namespace ct {
+
+void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& source) {
+  auto positive = [&](long long v, const char* field) {
+    if (v <= 0) throw InputError(source, field, "must be a positive integer, got " + std::to_string(v));
+  };
+  positive(l.gpus, "gpus");
+  positive(l.tp, "tp");
+  positive(l.pp, "pp");
+  positive(l.vp, "vp");
+  positive(l.cp, "cp");
+  positive(l.ep, "ep");
+  positive(l.micro_batch, "micro_batch");
+  positive(l.global_batch, "global_batch");
+  positive(l.seq_len, "seq_len");
+  const long long model_parallel = 1LL * l.tp * l.pp * l.cp;
+  if (l.gpus % model_parallel != 0)
+    throw InputError(source, "gpus", "tp*pp*cp = " + std::to_string(model_parallel) + " does not divide " +
+                                         std::to_string(l.gpus) + " GPUs");
+  l.dp = static_cast<int>(l.gpus / model_parallel);
+  if (m.moe.enabled()) {
+    if (l.dp * l.cp % l.ep != 0) throw InputError(source, "ep", "must divide dp*cp");
+  } else if (l.ep != 1) {
+    throw InputError(source, "ep", "expert parallelism needs a mixture-of-experts model");
+  }
+  if (m.heads % l.tp != 0)
+    throw InputError(source, "tp", "must divide the " + std::to_string(m.heads) + " attention heads");
+  if (l.global_batch % (l.dp * l.micro_batch) != 0)
+    throw InputError(source, "global_batch", std::to_string(l.global_batch) + " is not a multiple of dp*micro_batch = " +
+                                                 std::to_string(l.dp * l.micro_batch));
+  if (l.seq_len % l.cp != 0) throw InputError(source, "cp", "must divide seq_len");
+  if (l.pp * l.vp > m.layers + 2)
+    throw InputError(source, "pp", "pp*vp = " + std::to_string(l.pp * l.vp) + " exceeds the model's " +
+                                       std::to_string(m.layers) + " layers");
+  if (l.vp > 1 && l.pp == 1) throw InputError(source, "vp", "virtual stages need pp > 1");
+  if (l.vp > 1 && l.microbatches() % l.pp != 0)
+    throw InputError(source, "vp", "the interleaved schedule needs micro-batches (" + std::to_string(l.microbatches()) +
+                                       ") to be a multiple of pp (" + std::to_string(l.pp) + ")");
+  if (l.shard_group < 0 || (l.shard_group > 0 && l.dp % l.shard_group != 0))
+    throw InputError(source, "shard_group", "must divide dp = " + std::to_string(l.dp));
+  if (l.tp == 1) l.sequence_parallel = false;
+}
+
+std::string to_string(Recompute r) {
+  switch (r) {
+    case Recompute::None: return "none";
+    case Recompute::Selective: return "selective";
+    case Recompute::Full: return "full";
+  }
+  return "?";
+}
+
+std::string to_string(DpSharding s) {
+  switch (s) {
+    case DpSharding::None: return "ddp";
+    case DpSharding::Zero1: return "zero1";
+    case DpSharding::Zero2: return "zero2";
+    case DpSharding::Zero3: return "zero3";
+  }
+  return "?";
+}
+
+}  // namespace ct

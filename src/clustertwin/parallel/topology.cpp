@@ -1,0 +1,52 @@
+#include "clustertwin/parallel/topology.hpp"
+
+#include <algorithm>
+
+namespace ct {
+
+GroupPlacement place_group(int size, int stride, int nvlink_domain_gpus) {
+  GroupPlacement g;
+  g.size = size;
+  g.per_domain = stride >= nvlink_domain_gpus ? 1 : std::clamp(nvlink_domain_gpus / stride, 1, size);
+  return g;
+}
+
+cost::Link group_link(const GroupPlacement& g, const SystemSpec& sys, const DeviceCalibration& dev,
+                      const NetworkCalibration& net) {
+  const double nvlink = sys.gpu.nvlink_bytes_per_s * dev.nvlink_ring_fraction;
+  if (!g.crosses_scale_out()) return {nvlink, net.nvlink_latency_s};
+  const double nic = sys.scale_out_bytes_per_s_per_gpu() * sys.fabric.nic_achievable_fraction;
+  const double scale_out = g.per_domain * nic / sys.fabric.oversubscription;
+  return {std::min(nvlink, scale_out), net.scale_out_latency_s};
+}
+
+cost::Link group_all_reduce_link(const GroupPlacement& g, const SystemSpec& sys, const DeviceCalibration& dev,
+                                 const NetworkCalibration& net) {
+  cost::Link link = group_link(g, sys, dev, net);
+  if (!g.crosses_scale_out() && sys.nvls && g.size > 2) link.bus_bytes_per_s *= dev.nvls_all_reduce_speedup;
+  return link;
+}
+
+LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const DeviceCalibration& dev,
+                          const NetworkCalibration& net) {
+  const int domain = sys.nvlink_domain_gpus;
+  LayoutTopology t;
+  t.tp = place_group(l.tp, 1, domain);
+  t.cp = place_group(l.cp, l.tp, domain);
+  t.dp = place_group(l.dp, l.tp * l.cp, domain);
+  t.pp = place_group(l.pp, l.tp * l.cp * l.dp, domain);
+  t.tp_link = group_link(t.tp, sys, dev, net);
+  t.tp_all_reduce_link = group_all_reduce_link(t.tp, sys, dev, net);
+  t.cp_link = group_link(t.cp, sys, dev, net);
+  t.dp_link = group_link(t.dp, sys, dev, net);
+  t.dp_all_reduce_link = group_all_reduce_link(t.dp, sys, dev, net);
+  // A pipeline hand-off is one point-to-point stream: one GPU's NIC(s) or its NVLink.
+  GroupPlacement pair = t.pp;
+  pair.size = std::min(2, l.pp);
+  pair.per_domain = std::min(pair.per_domain, pair.size);
+  t.pp_link = group_link(pair, sys, dev, net);
+  if (pair.crosses_scale_out()) t.pp_link.bus_bytes_per_s = sys.scale_out_bytes_per_s_per_gpu() * sys.fabric.nic_achievable_fraction;
+  return t;
+}
+
+}  // namespace ct

@@ -1,0 +1,37 @@
+#pragma once
+// Rank mapping: which links each process group's collectives cross. Megatron's default order
+// places TP innermost, then CP, then DP, then PP outermost ("tp-cp-dp-pp"), so a group of stride
+// `stride` has min(size, domain/stride) members in each NVLink domain.
+#include "clustertwin/cost/calibration.hpp"
+#include "clustertwin/cost/collective.hpp"
+#include "clustertwin/hw/hardware.hpp"
+#include "clustertwin/parallel/layout.hpp"
+
+namespace ct {
+
+struct GroupPlacement {
+  int size = 1;
+  int per_domain = 1;  // members that share one NVLink domain
+  int domains() const { return (size + per_domain - 1) / per_domain; }
+  bool crosses_scale_out() const { return per_domain < size; }
+};
+
+GroupPlacement place_group(int size, int stride, int nvlink_domain_gpus);
+
+// Achievable bus bandwidth and per-step latency of ring collectives in a group: NVLink inside a
+// domain; across domains the members' NICs in parallel (rail-optimised), capped by NVLink.
+cost::Link group_link(const GroupPlacement& g, const SystemSpec& sys, const DeviceCalibration& dev,
+                      const NetworkCalibration& net);
+// All-reduce additionally profits from NVLink SHARP inside one domain.
+cost::Link group_all_reduce_link(const GroupPlacement& g, const SystemSpec& sys, const DeviceCalibration& dev,
+                                 const NetworkCalibration& net);
+
+struct LayoutTopology {
+  GroupPlacement tp, cp, dp, pp;
+  cost::Link tp_link, tp_all_reduce_link, cp_link, dp_link, dp_all_reduce_link, pp_link;
+};
+
+LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const DeviceCalibration& dev,
+                          const NetworkCalibration& net);
+
+}  // namespace ct

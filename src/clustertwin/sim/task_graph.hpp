@@ -1,0 +1,64 @@
+#pragma once
+// Tasks on in-order streams (like CUDA streams) with dependencies, run by a discrete-event
+// simulation. The engine knows nothing of GPUs or transformers: a task is a name, a stream,
+// a duration and its dependencies.
+//
+// Dependency kinds:
+//  - FinishToStart: the task starts after the other finishes (data dependency).
+//  - StartToStart:  the task starts no earlier than the other starts (bucketed overlap, e.g. a
+//                   gradient reduce-scatter that begins while the backward pass is running).
+//  - FinishToFinish: the task cannot finish before the other finishes (a compute pass that
+//                   needs all the parameters an overlapped all-gather brings).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ct::sim {
+
+using TaskId = std::int32_t;
+using StreamId = std::int32_t;
+
+enum class DepKind : std::uint8_t { FinishToStart, StartToStart, FinishToFinish };
+
+struct Dependency {
+  TaskId task;
+  DepKind kind = DepKind::FinishToStart;
+};
+
+struct Task {
+  std::int32_t name_id = 0;  // index into TaskGraph::names (names are interned)
+  StreamId stream = 0;
+  double duration_s = 0;
+  std::vector<Dependency> deps;
+  std::int32_t tag = 0;  // free for the caller (e.g. the kind of work, for breakdowns)
+  // Results.
+  double start_s = -1;
+  double end_s = -1;
+};
+
+class TaskGraph {
+ public:
+  StreamId add_stream(std::string name);
+  TaskId add_task(const std::string& name, StreamId stream, double duration_s, std::vector<Dependency> deps = {},
+                  std::int32_t tag = 0);
+  void add_dependency(TaskId task, Dependency dep) { tasks_[task].deps.push_back(dep); }
+
+  // Runs the graph; tasks on one stream execute in the order they were added. Throws
+  // std::logic_error if the graph deadlocks (a cycle through dependencies and stream order).
+  double run();
+
+  const std::vector<Task>& tasks() const { return tasks_; }
+  const Task& task(TaskId id) const { return tasks_[id]; }
+  const std::string& task_name(TaskId id) const { return names_[tasks_[id].name_id]; }
+  const std::vector<std::string>& stream_names() const { return stream_names_; }
+  std::size_t size() const { return tasks_.size(); }
+  void reserve(std::size_t n) { tasks_.reserve(n); }
+
+ private:
+  std::vector<Task> tasks_;
+  std::vector<std::string> names_;
+  std::vector<std::string> stream_names_;
+  std::vector<std::vector<TaskId>> stream_tasks_;
+};
+
+}  // namespace ct::sim

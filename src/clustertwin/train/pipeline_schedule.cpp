@@ -1,0 +1,56 @@
+#include "clustertwin/train/pipeline_schedule.hpp"
+
+#include <algorithm>
+
+namespace ct {
+
+std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m) {
+  const int total = m * vp;
+  int warmup;
+  if (vp == 1) {
+    warmup = std::min(pp - stage - 1, m);
+  } else if (m == pp) {
+    warmup = total;
+  } else {
+    warmup = std::min((pp - stage - 1) * 2 + (vp - 1) * pp, total);
+  }
+  const int steady = total - warmup;
+  auto entry = [&](int k, bool forward) {
+    const int in_group = k % (pp * vp);
+    int chunk = in_group / pp;
+    if (!forward) chunk = vp - 1 - chunk;
+    const int microbatch = (k / (pp * vp)) * pp + in_group % pp;
+    return ScheduleEntry{forward, chunk, vp == 1 ? k : microbatch};
+  };
+  std::vector<ScheduleEntry> order;
+  order.reserve(2 * total);
+  for (int k = 0; k < warmup; ++k) order.push_back(entry(k, true));
+  for (int i = 0; i < steady; ++i) {
+    order.push_back(entry(warmup + i, true));
+    order.push_back(entry(i, false));
+  }
+  for (int i = steady; i < total; ++i) order.push_back(entry(i, false));
+  return order;
+}
+
+std::vector<int> layers_per_chunk(int layers, int chunks) {
+  std::vector<int> out(chunks, layers / chunks);
+  if (layers % chunks == 0) return out;
+  if (chunks >= 2 && (layers + 2) % chunks == 0) {
+    std::fill(out.begin(), out.end(), (layers + 2) / chunks);
+    out.front() -= 1;
+    out.back() -= 1;
+    return out;
+  }
+  if ((layers + 1) % chunks == 0) {
+    std::fill(out.begin(), out.end(), (layers + 1) / chunks);
+    out.back() -= 1;
+    return out;
+  }
+  // Otherwise spread the remainder over the middle chunks, away from embedding and loss.
+  int rest = layers % chunks;
+  for (int i = 1; rest > 0; i = (i % (chunks - 1)) + 1, --rest) out[chunks > 1 ? i : 0] += 1;
+  return out;
+}
+
+}  // namespace ct

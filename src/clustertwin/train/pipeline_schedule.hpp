@@ -1,0 +1,23 @@
+#pragma once
+// Pipeline schedules: the order in which one pipeline stage runs its forward and backward passes.
+// 1F1B (Narayanan et al. 2021) and its interleaved form with virtual stages, as Megatron-LM
+// implements them (schedules.py: warm-up, steady 1F1B, cool-down).
+#include <vector>
+
+namespace ct {
+
+struct ScheduleEntry {
+  bool forward = true;
+  int chunk = 0;       // virtual stage (model chunk) on this rank, 0..vp-1
+  int microbatch = 0;  // 0..m-1
+};
+
+// Order of passes on pipeline rank `stage` of `pp`, with `vp` chunks and `m` micro-batches.
+std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m);
+
+// Layers of each global chunk (pp*vp of them, in pipeline order). When the embedding and the
+// loss are counted as one layer each (Megatron's account-for-embedding/loss split, e.g. Llama 3
+// 405B's 126 layers on 16 stages), the first and last chunks hold one layer fewer.
+std::vector<int> layers_per_chunk(int layers, int chunks);
+
+}  // namespace ct

@@ -1,0 +1,400 @@
+#include "clustertwin/train/step_simulator.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/units.hpp"
+#include "clustertwin/cost/collective.hpp"
+#include "clustertwin/cost/compute.hpp"
+#include "clustertwin/cost/flops.hpp"
+#include "clustertwin/model/params.hpp"
+#include "clustertwin/train/pipeline_schedule.hpp"
+
+namespace ct {
+namespace {
+
+using sim::DepKind;
+using sim::TaskId;
+
+// Per-chunk cost of one micro-batch pass and the data-parallel traffic of its parameters.
+struct ChunkCost {
+  double fwd_s = 0, bwd_s = 0;
+  double fwd_compute_s = 0, bwd_compute_s = 0, recompute_s = 0;
+  double tp_exposed_s = 0, cp_exposed_s = 0;
+  double gather_s = 0;         // parameter all-gather (ZeRO-1/2: once per step; ZeRO-3: per pass)
+  double reduce_s = 0;         // gradient reduce-scatter / all-reduce
+  double replica_reduce_s = 0; // hybrid sharding: all-reduce of shards across replicas
+  double bucket_fraction = 1;  // share of the traffic in the first/last bucket
+  double optimizer_s = 0;
+};
+
+struct StageTasks {
+  sim::StreamId compute, gather, reduce, pp_fwd, pp_bwd;
+};
+
+class StepBuilder {
+ public:
+  StepBuilder(const TrainScenario& s, const Calibration& cal, TrainResult& r)
+      : s_(s), cal_(cal), r_(r), l_(s.layout), P_(l_.pp), V_(l_.vp), M_(l_.microbatches()) {}
+
+  void build_chunks() {
+    const ModelSpec& m = s_.model;
+    const auto counts = layers_per_chunk(static_cast<int>(m.layers), P_ * V_);
+    r_.chunks.assign(P_ * V_, {});
+    int first = 0;
+    std::vector<int> first_layer(P_ * V_);
+    for (int g = 0; g < P_ * V_; ++g) {
+      first_layer[g] = first;
+      first += counts[g];
+    }
+    const double head_params = m.tied_embeddings && P_ * V_ == 1 ? 0.0 : static_cast<double>(m.vocab) * m.hidden;
+    for (int st = 0; st < P_; ++st)
+      for (int c = 0; c < V_; ++c) {
+        const int g = c * P_ + st;
+        ChunkInfo& ci = r_.chunks[st * V_ + c];
+        ci.stage = st;
+        ci.chunk = c;
+        ci.first_layer = first_layer[g];
+        ci.layers = counts[g];
+        ci.embedding = g == 0;
+        ci.lm_head = g == P_ * V_ - 1;
+        ci.params = (ci.layers * layer_params(m) + (ci.embedding ? embedding_params(m) : 0.0) +
+                     (ci.lm_head ? head_params + m.hidden : 0.0)) / l_.tp;
+      }
+    costs_.resize(r_.chunks.size());
+    for (std::size_t i = 0; i < r_.chunks.size(); ++i) costs_[i] = chunk_cost(r_.chunks[i]);
+  }
+
+  void build_graph() {
+    sim::TaskGraph& G = r_.graph;
+    G = sim::TaskGraph();
+    G.reserve(static_cast<std::size_t>(P_) * V_ * M_ * 6 + 16);
+    streams_.resize(P_);
+    for (int st = 0; st < P_; ++st) {
+      const std::string p = fmt::format("stage {} ", st);
+      streams_[st] = {G.add_stream(p + "compute"), G.add_stream(p + "dp gather"), G.add_stream(p + "dp reduce"),
+                      G.add_stream(p + "pp send fwd"), G.add_stream(p + "pp send bwd")};
+    }
+    const std::size_t n = static_cast<std::size_t>(P_) * V_ * M_;
+    fwd_.assign(n, -1);
+    bwd_.assign(n, -1);
+    send_fwd_.assign(n, -1);
+    send_bwd_.assign(n, -1);
+    std::vector<std::vector<ScheduleEntry>> orders(P_);
+    for (int st = 0; st < P_; ++st) orders[st] = pipeline_schedule(st, P_, V_, M_);
+    for (int st = 0; st < P_; ++st) add_stage_tasks(st, orders[st]);
+    for (int st = 0; st < P_; ++st) add_pipeline_deps(st);
+  }
+
+  const std::vector<ChunkCost>& costs() const { return costs_; }
+  const std::vector<StageTasks>& streams() const { return streams_; }
+  std::vector<TaskId> optimizer_tasks;
+
+ private:
+  std::size_t idx(int st, int c, int i) const { return (static_cast<std::size_t>(st) * V_ + c) * M_ + i; }
+
+  ChunkCost chunk_cost(const ChunkInfo& ci) const {
+    const LayerPasses &L = r_.layer, &E = r_.embedding, &H = r_.lm_head;
+    ChunkCost cc;
+    auto add = [&](const LayerPasses& p, double times) {
+      cc.fwd_compute_s += times * p.fwd.compute_s;
+      cc.bwd_compute_s += times * p.bwd.compute_s;
+      cc.recompute_s += times * p.recompute.compute_s;
+      cc.tp_exposed_s += times * (p.fwd.tp_exposed_s + p.bwd.tp_exposed_s + p.recompute.tp_exposed_s);
+      cc.cp_exposed_s += times * (p.fwd.cp_exposed_s + p.bwd.cp_exposed_s + p.recompute.cp_exposed_s);
+      cc.fwd_s += times * p.fwd.total_s();
+      cc.bwd_s += times * (p.bwd.total_s() + p.recompute.total_s());
+    };
+    add(L, ci.layers);
+    if (ci.embedding) add(E, 1);
+    if (ci.lm_head) add(H, 1);
+    cc.fwd_s += s_.profile.microbatch_overhead_s;
+    cc.bwd_s += s_.profile.microbatch_overhead_s;
+
+    const auto& topo = r_.topology;
+    const SystemSpec& sys = s_.system;
+    const auto& dev = cal_.device(sys.gpu.id);
+    const double grad_bytes = ci.params * s_.profile.grad_reduce_bytes;
+    const double param_bytes = ci.params * 2.0;  // BF16 parameters are gathered
+    // A bucket of 0 means one wrapped unit per layer (FSDP).
+    const double bucket = s_.profile.dp_bucket_params > 0 ? s_.profile.dp_bucket_params
+                                                          : ci.params / std::max(1, ci.layers);
+    cc.bucket_fraction = ci.params > 0 ? std::min(1.0, bucket / ci.params) : 1.0;
+    if (l_.lora) return cc;  // frozen base weights: nothing to reduce, gather or update
+    switch (l_.sharding) {
+      case DpSharding::None:
+        cc.reduce_s = cost::all_reduce_time_s(grad_bytes, l_.dp, topo.dp_all_reduce_link);
+        break;
+      case DpSharding::Zero1:
+      case DpSharding::Zero2:
+        cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, l_.dp, topo.dp_link);
+        cc.gather_s = cost::all_gather_time_s(param_bytes, l_.dp, topo.dp_link);
+        break;
+      case DpSharding::Zero3: {
+        const int shard = l_.shard_size();
+        const GroupPlacement sg = place_group(shard, l_.tp * l_.cp, sys.nvlink_domain_gpus);
+        const cost::Link link = group_link(sg, sys, dev, cal_.network);
+        cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, shard, link);
+        cc.gather_s = cost::all_gather_time_s(param_bytes, shard, link);
+        if (shard < l_.dp) {
+          const GroupPlacement rg = place_group(l_.dp / shard, l_.tp * l_.cp * shard, sys.nvlink_domain_gpus);
+          cc.replica_reduce_s = cost::all_reduce_time_s(grad_bytes / shard, l_.dp / shard,
+                                                        group_all_reduce_link(rg, sys, dev, cal_.network));
+        }
+        break;
+      }
+    }
+    // Adam: read FP32 master, m, v and the gradient, write them back and the BF16 copy, on the
+    // optimizer's shard; plus one read of the gradients for the global norm.
+    const double shard = l_.sharding == DpSharding::None ? 1.0 : l_.shard_size();
+    const double bytes_per_param = 2 * (s_.profile.master_bytes_per_param + s_.profile.optimizer_state_bytes_per_param) +
+                                   2 * s_.profile.grad_bytes_per_param + 2.0;
+    cc.optimizer_s = cost::memory_bound_time_s(ci.params / shard * bytes_per_param,
+                                               sys.gpu.hbm_bytes_per_s * dev.hbm_fraction, 0.0);
+    return cc;
+  }
+
+  // A bucketed collective: the first (or last) bucket alone, the rest overlapped with compute.
+  std::pair<TaskId, TaskId> bucketed(const std::string& name, sim::StreamId stream, double total_s, double frac,
+                                     std::int32_t tag) {
+    sim::TaskGraph& G = r_.graph;
+    const TaskId a = G.add_task(name + " (first bucket)", stream, total_s * frac, {}, tag);
+    const TaskId b = G.add_task(name, stream, total_s * (1 - frac), {}, tag);
+    return {a, b};
+  }
+
+  void add_stage_tasks(int st, const std::vector<ScheduleEntry>& order) {
+    sim::TaskGraph& G = r_.graph;
+    const StageTasks& S = streams_[st];
+    const bool zero3 = l_.sharding == DpSharding::Zero3;
+    const double act_bytes = static_cast<double>(l_.micro_batch) * l_.seq_len / l_.cp * s_.model.hidden * 2.0 / l_.tp;
+    const double send_s = P_ > 1 ? cost::p2p_time_s(act_bytes, r_.topology.pp_link) : 0.0;
+
+    // ZeRO-1/2: this step's parameters arrive by an all-gather overlapped with the first forward
+    // passes (Megatron's overlap_param_gather), bucket by bucket.
+    std::vector<std::pair<TaskId, TaskId>> step_gather(V_, {-1, -1});
+    if (!zero3)
+      for (int c = 0; c < V_; ++c)
+        if (costs_[st * V_ + c].gather_s > 0)
+          step_gather[c] = bucketed(fmt::format("param all-gather c{}", c), S.gather, costs_[st * V_ + c].gather_s,
+                                    costs_[st * V_ + c].bucket_fraction, kTagDpGather);
+
+    std::vector<int> last_bwd_pos(V_, -1);
+    for (int k = 0; k < static_cast<int>(order.size()); ++k)
+      if (!order[k].forward && order[k].microbatch == M_ - 1) last_bwd_pos[order[k].chunk] = k;
+
+    TaskId prev_compute = -1;
+    std::vector<std::pair<int, TaskId>> last_bwd;  // (chunk, task) in completion order
+    for (int k = 0; k < static_cast<int>(order.size()); ++k) {
+      const ScheduleEntry& e = order[k];
+      const ChunkCost& cc = costs_[st * V_ + e.chunk];
+      const int g = e.chunk * P_ + st;
+      std::vector<sim::Dependency> deps;
+      std::pair<TaskId, TaskId> gather{-1, -1};
+      if (zero3 && cc.gather_s > 0) {
+        gather = bucketed(fmt::format("{} all-gather c{} mb{}", e.forward ? "fwd" : "bwd", e.chunk, e.microbatch),
+                          S.gather, cc.gather_s, cc.bucket_fraction, kTagDpGather);
+        if (prev_compute >= 0) G.add_dependency(gather.first, {prev_compute, DepKind::StartToStart});
+      } else if (e.forward && e.microbatch == 0) {
+        gather = step_gather[e.chunk];
+      }
+      if (gather.first >= 0) {
+        deps.push_back({gather.first, DepKind::FinishToStart});
+        deps.push_back({gather.second, DepKind::FinishToFinish});
+      }
+      const std::string name = fmt::format("{} c{} mb{}", e.forward ? "F" : "B", e.chunk, e.microbatch);
+      const TaskId t = G.add_task(name, S.compute, e.forward ? cc.fwd_s : cc.bwd_s, std::move(deps),
+                                  e.forward ? kTagForward : kTagBackward);
+      (e.forward ? fwd_ : bwd_)[idx(st, e.chunk, e.microbatch)] = t;
+      prev_compute = t;
+      if (e.forward && g != P_ * V_ - 1)
+        send_fwd_[idx(st, e.chunk, e.microbatch)] =
+            G.add_task(fmt::format("send act c{} mb{}", e.chunk, e.microbatch), S.pp_fwd, send_s, {{t}}, kTagPpSend);
+      if (!e.forward && g != 0)
+        send_bwd_[idx(st, e.chunk, e.microbatch)] =
+            G.add_task(fmt::format("send grad c{} mb{}", e.chunk, e.microbatch), S.pp_bwd, send_s, {{t}}, kTagPpSend);
+      if (!e.forward && (zero3 || k == last_bwd_pos[e.chunk])) add_gradient_reduction(st, e, t);
+      if (!e.forward && k == last_bwd_pos[e.chunk]) last_bwd.push_back({e.chunk, t});
+    }
+    std::vector<sim::Dependency> opt_deps;
+    for (TaskId id : reduce_tails_) opt_deps.push_back({id});
+    reduce_tails_.clear();
+    double optimizer_s = 0;
+    for (int c = 0; c < V_; ++c) optimizer_s += costs_[st * V_ + c].optimizer_s;
+    optimizer_tasks.push_back(G.add_task("optimizer step", S.compute, optimizer_s, std::move(opt_deps), kTagOptimizer));
+  }
+
+  // Gradient reduction of a backward pass: the bulk overlaps the pass (buckets are reduced as
+  // they fill), the last bucket only after it.
+  void add_gradient_reduction(int st, const ScheduleEntry& e, TaskId bwd) {
+    sim::TaskGraph& G = r_.graph;
+    const ChunkCost& cc = costs_[st * V_ + e.chunk];
+    if (cc.reduce_s <= 0 && cc.replica_reduce_s <= 0) return;
+    const StageTasks& S = streams_[st];
+    const std::string what = l_.sharding == DpSharding::None ? "grad all-reduce" : "grad reduce-scatter";
+    const TaskId bulk = G.add_task(fmt::format("{} c{} mb{}", what, e.chunk, e.microbatch), S.reduce,
+                                   cc.reduce_s * (1 - cc.bucket_fraction), {{bwd, DepKind::StartToStart}}, kTagDpReduce);
+    TaskId tail = G.add_task(fmt::format("{} c{} mb{} (last bucket)", what, e.chunk, e.microbatch), S.reduce,
+                             cc.reduce_s * cc.bucket_fraction, {{bwd}, {bulk}}, kTagDpReduce);
+    if (cc.replica_reduce_s > 0 && e.microbatch == M_ - 1)
+      tail = G.add_task(fmt::format("replica all-reduce c{}", e.chunk), S.reduce, cc.replica_reduce_s, {{tail}},
+                        kTagDpReduce);
+    reduce_tails_.push_back(tail);
+  }
+
+  void add_pipeline_deps(int st) {
+    sim::TaskGraph& G = r_.graph;
+    for (int c = 0; c < V_; ++c)
+      for (int i = 0; i < M_; ++i) {
+        const int g = c * P_ + st;
+        if (g > 0) {
+          const int ps = st > 0 ? st - 1 : P_ - 1, pc = st > 0 ? c : c - 1;
+          G.add_dependency(fwd_[idx(st, c, i)], {send_fwd_[idx(ps, pc, i)]});
+        }
+        if (g < P_ * V_ - 1) {
+          const int ns = st < P_ - 1 ? st + 1 : 0, nc = st < P_ - 1 ? c : c + 1;
+          G.add_dependency(bwd_[idx(st, c, i)], {send_bwd_[idx(ns, nc, i)]});
+        }
+      }
+  }
+
+  const TrainScenario& s_;
+  const Calibration& cal_;
+  TrainResult& r_;
+  const ParallelLayout& l_;
+  const int P_, V_, M_;
+  std::vector<ChunkCost> costs_;
+  std::vector<StageTasks> streams_;
+  std::vector<TaskId> fwd_, bwd_, send_fwd_, send_bwd_, reduce_tails_;
+};
+
+// Splits each stage's compute-stream time into its causes; the parts sum to the step time.
+TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st, double step_s) {
+  const sim::TaskGraph& G = r.graph;
+  const auto& costs = b.costs();
+  const int V = r.scenario.layout.vp;
+  TimeBreakdown tb;
+  double prev_end = 0;
+  std::vector<TaskId> ordered;
+  for (std::size_t id = 0; id < G.size(); ++id)
+    if (G.task(static_cast<TaskId>(id)).stream == b.streams()[st].compute) ordered.push_back(static_cast<TaskId>(id));
+  for (TaskId id : ordered) {
+    const sim::Task& t = G.task(id);
+    const double gap = t.start_s - prev_end;
+    // Who kept this task waiting: the dependency that became ready last.
+    std::int32_t blocker = 0;
+    double latest = -1;
+    for (const auto& d : t.deps) {
+      const sim::Task& o = G.task(d.task);
+      const double ready = d.kind == DepKind::StartToStart ? o.start_s : o.end_s;
+      if (d.kind != DepKind::FinishToFinish && ready > latest) latest = ready, blocker = o.tag;
+    }
+    const bool dp_wait = blocker == kTagDpGather || blocker == kTagDpReduce;
+    (dp_wait ? tb.dp_exposed_s : tb.bubble_s) += gap;
+    tb.dp_exposed_s += t.end_s - t.start_s - t.duration_s;  // waiting for an overlapped all-gather to land
+    if (t.tag == kTagOptimizer) tb.optimizer_s += t.duration_s;
+    prev_end = t.end_s;
+  }
+  tb.bubble_s += std::max(0.0, step_s - r.scenario.profile.step_overhead_s - prev_end);
+  const int M = r.scenario.layout.microbatches();
+  for (int c = 0; c < V; ++c) {
+    const ChunkCost& cc = costs[st * V + c];
+    tb.compute_s += M * (cc.fwd_compute_s + cc.bwd_compute_s + cc.recompute_s);
+    tb.recompute_s += M * cc.recompute_s;
+    tb.tp_exposed_s += M * cc.tp_exposed_s;
+    tb.cp_exposed_s += M * cc.cp_exposed_s;
+    tb.overhead_s += 2 * M * r.scenario.profile.microbatch_overhead_s;
+  }
+  tb.overhead_s += r.scenario.profile.step_overhead_s;
+  return tb;
+}
+
+void check_supported(const TrainScenario& s) {
+  const PeakFormat fmt = gemm_peak_format(s.layout.precision);
+  if (s.system.gpu.peak(fmt) <= 0)
+    throw InputError("--precision", "precision",
+                     fmt::format("{} has no {} tensor cores", s.system.gpu.name, to_string(s.layout.precision)));
+  if (s.model.moe.enabled())
+    throw InputError(s.model.name, "num_experts", "mixture-of-experts layers are not modelled yet");
+}
+
+}  // namespace
+
+TrainResult simulate_training_step(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt) {
+  check_supported(s);
+  TrainResult r;
+  r.scenario = s;
+  const ParallelLayout& l = s.layout;
+  const DeviceCalibration& dev = cal.device(s.system.gpu.id);
+  r.topology = map_layout(l, s.system, dev, cal.network);
+  const CostContext ctx{s.model, l, s.system, dev, cal.kernels, s.profile, r.topology};
+  r.layer = transformer_layer_passes(ctx);
+  r.embedding = embedding_passes(ctx);
+  r.lm_head = lm_head_passes(ctx);
+
+  StepBuilder b(s, cal, r);
+  b.build_chunks();
+  b.build_graph();
+  r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
+
+  const double gpus = l.gpus;
+  r.tokens_per_step = static_cast<double>(l.global_batch) * l.seq_len;
+  r.tokens_per_s_per_gpu = r.tokens_per_step / r.step_time_s / gpus;
+  r.model_flops_per_step = cost::megatron_model_flops(s.model, l.global_batch, static_cast<double>(l.seq_len));
+  r.model_tflops_per_gpu = r.model_flops_per_step / r.step_time_s / gpus / units::kTera;
+  r.peak_flops = s.system.gpu.peak(PeakFormat::BF16);
+  r.mfu = r.model_tflops_per_gpu * units::kTera / r.peak_flops;
+
+  for (int st = 0; st < l.pp; ++st) r.stage_breakdowns.push_back(stage_breakdown(r, b, st, r.step_time_s));
+  r.critical_stage = 0;
+  for (int st = 1; st < l.pp; ++st)
+    if (r.stage_breakdowns[st].bubble_s < r.stage_breakdowns[r.critical_stage].bubble_s) r.critical_stage = st;
+  r.breakdown = r.stage_breakdowns[r.critical_stage];
+
+  // Memory, stage by stage.
+  const bool full = l.recompute == Recompute::Full;
+  // The softmax scores are not kept with fused (flash) attention, nor under selective recompute.
+  const bool no_scores = s.profile.attention != AttentionKernel::Unfused || l.recompute == Recompute::Selective;
+  const double layer_act = layer_activation_bytes(s.model, l, no_scores);
+  const double layer_ckpt = layer_checkpoint_bytes(s.model, l);
+  const double tokens = static_cast<double>(l.micro_batch) * l.seq_len / l.cp;
+  const double logits = tokens * s.model.vocab / l.tp * (2.0 + 4.0);
+  r.memory_capacity_bytes = s.system.gpu.hbm_bytes;
+  const int V = l.vp, M = l.microbatches();
+  for (int st = 0; st < l.pp; ++st) {
+    double params = 0, largest_chunk = 0;
+    std::vector<double> act(V);
+    for (int c = 0; c < V; ++c) {
+      const ChunkInfo& ci = r.chunks[st * V + c];
+      params += ci.params;
+      largest_chunk = std::max(largest_chunk, ci.params);
+      act[c] = ci.layers * (full ? layer_ckpt : layer_act) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
+    }
+    double in_flight = 0, peak = 0;
+    for (const ScheduleEntry& e : pipeline_schedule(st, l.pp, V, M)) {
+      in_flight += e.forward ? act[e.chunk] : -act[e.chunk];
+      peak = std::max(peak, in_flight);
+    }
+    MemoryBreakdown mem = state_memory(params, l, s.profile);
+    mem.activations_bytes = peak + (full ? layer_act : 0.0);
+    bool has_head = false;
+    for (int c = 0; c < V; ++c) has_head |= r.chunks[st * V + c].lm_head;
+    mem.other_bytes = cal.memory.runtime_reserved_bytes + (has_head ? logits : 0.0);
+    if (l.sharding == DpSharding::Zero3) {
+      const double unit = r.chunks[st * V].layers > 0 ? largest_chunk / std::max(1, r.chunks[st * V].layers) : largest_chunk;
+      mem.other_bytes += 2 * unit * 2.0;  // the gathered layer and the prefetched next one
+    }
+    r.stage_memory.push_back(mem);
+    if (mem.total_bytes() > r.peak_memory.total_bytes()) r.peak_memory = mem;
+  }
+  if (r.peak_memory.total_bytes() > r.memory_capacity_bytes) {
+    r.feasible = false;
+    r.infeasible_reason = fmt::format("needs {:.1f} GB per GPU, {} has {:.1f} GB", r.peak_memory.total_bytes() / units::kGB,
+                                      s.system.gpu.name, r.memory_capacity_bytes / units::kGB);
+  }
+  if (!opt.keep_timeline) r.graph = sim::TaskGraph();
+  return r;
+}
+
+}  // namespace ct

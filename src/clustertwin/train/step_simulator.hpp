@@ -1,0 +1,81 @@
+#pragma once
+// One training step of one model on one machine with one layout: builds the per-stage work,
+// runs it through the event engine (one representative rank per pipeline stage) and explains
+// the result.
+#include <string>
+#include <vector>
+
+#include "clustertwin/cost/calibration.hpp"
+#include "clustertwin/hw/hardware.hpp"
+#include "clustertwin/model/model_spec.hpp"
+#include "clustertwin/parallel/layout.hpp"
+#include "clustertwin/parallel/topology.hpp"
+#include "clustertwin/sim/task_graph.hpp"
+#include "clustertwin/train/memory_model.hpp"
+#include "clustertwin/workload/ops.hpp"
+
+namespace ct {
+
+struct TrainScenario {
+  ModelSpec model;
+  SystemSpec system;
+  ParallelLayout layout;
+  SoftwareProfile profile;
+};
+
+// Where the step time of the critical pipeline stage goes. The parts add up to the step time.
+struct TimeBreakdown {
+  double compute_s = 0;        // GEMMs, attention, element-wise (recompute included)
+  double recompute_s = 0;      // of which recompute
+  double tp_exposed_s = 0;     // TP collectives not hidden under GEMMs
+  double cp_exposed_s = 0;     // ring-attention exchange not hidden under attention
+  double dp_exposed_s = 0;     // data-parallel gradient/parameter traffic not hidden
+  double optimizer_s = 0;      // the optimizer step
+  double overhead_s = 0;       // host-side per-step and per-micro-batch costs
+  double bubble_s = 0;         // pipeline fill/drain and waits for neighbouring stages (incl. p2p)
+};
+
+// What the trace writer needs to show each pass op by op.
+struct ChunkInfo {
+  int stage = 0, chunk = 0, first_layer = 0, layers = 0;
+  bool embedding = false, lm_head = false;
+  double params = 0;  // on one GPU
+};
+
+enum TaskTag : std::int32_t { kTagForward = 1, kTagBackward, kTagOptimizer, kTagDpGather, kTagDpReduce, kTagPpSend };
+
+struct TrainResult {
+  TrainScenario scenario;
+  bool feasible = true;
+  std::string infeasible_reason;
+
+  double step_time_s = 0;
+  double tokens_per_step = 0;
+  double tokens_per_s_per_gpu = 0;
+  double model_flops_per_step = 0;   // Megatron formula (see cost/flops.hpp)
+  double model_tflops_per_gpu = 0;
+  double peak_flops = 0;             // dense peak of the GEMM format MFU is measured against
+  double mfu = 0;                    // fraction
+  int critical_stage = 0;
+  TimeBreakdown breakdown;           // of the critical stage
+  std::vector<TimeBreakdown> stage_breakdowns;
+  std::vector<MemoryBreakdown> stage_memory;
+  MemoryBreakdown peak_memory;       // of the stage with the most memory
+  double memory_capacity_bytes = 0;
+  LayoutTopology topology;
+
+  // Timeline (kept for trace output).
+  sim::TaskGraph graph;
+  std::vector<ChunkInfo> chunks;     // index: stage * vp + chunk
+  LayerPasses layer, embedding, lm_head;
+};
+
+struct SimulateOptions {
+  bool keep_timeline = true;  // false drops per-op lists (faster, for searches and validation)
+};
+
+// Throws InputError for layouts that cannot run at all (e.g. FP8 on a GPU without FP8 tensor cores);
+// a layout that runs but does not fit memory is returned with feasible = false and the reason.
+TrainResult simulate_training_step(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt = {});
+
+}  // namespace ct

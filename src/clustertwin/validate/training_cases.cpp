@@ -1,0 +1,289 @@
+#include "clustertwin/validate/training_cases.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "clustertwin/core/atomic_file.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/cost/flops.hpp"
+
+namespace ct {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool contains(const std::string& s, const std::string& p) { return s.find(p) != std::string::npos; }
+
+struct Unsupported {
+  std::string reason;
+};
+
+}  // namespace
+
+// ---- The mapping tables ---------------------------------------------------------------------
+
+std::optional<std::string> system_for_gpu(const std::string& gpu) {
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"GB200 (NVL72)", "gb200-nvl72"},
+      {"GB300 (NVL72)", "gb300-nvl72"},
+      {"H100 SXM 80GB (DGX H100)", "dgx-h100"},
+      {"H100 SXM 80GB", "dgx-h100"},
+      {"H100 SXM 96GB HBM2e @500W (Meta Grand Teton)", "grand-teton-h100"},
+      {"H200 SXM 141GB", "hgx-h200"},
+      {"H200 SXM 141GB (8/node, 400Gb/s/GPU RDMA)", "hgx-h200"},
+      {"B200 (DGX, 8-GPU HGX)", "dgx-b200"},
+      {"B200 (DGX B200)", "dgx-b200"},
+      {"B200 SXM 180GB", "dgx-b200"},
+      {"B300 (DGX, 8-GPU HGX)", "dgx-b300"},
+      {"A100 SXM4 40GB (1600 Gbps RoCE node-node)", "mosaicml-a100-40gb"},
+      {"A100 SXM4 80GB (1600 Gbps RoCE node-node)", "mosaicml-a100-80gb"},
+      {"A100 SXM4 80GB", "dgx-a100"},
+      {"A100 SXM4 80GB (DGX A100, Selene)", "selene-dgx-a100"},
+      {"A100 SXM4 80GB (Jean Zay, Omni-Path)", "jean-zay-a100"},
+      {"A100 40GB (AWS SageMaker P4d)", "aws-p4d"},
+  };
+  for (const auto& [k, v] : table)
+    if (gpu == k) return v;
+  return std::nullopt;
+}
+
+std::optional<Precision> precision_for(const std::string& column) {
+  const std::string p = lower(column);
+  if (p.empty()) return std::nullopt;
+  if (contains(p, "nvfp4")) return Precision::NVFP4;
+  if (contains(p, "mxfp8") || contains(p, "fp8-mx")) return Precision::MXFP8;
+  if (contains(p, "fp8 blockwise")) return Precision::FP8Block;
+  if (starts_with(p, "fp8")) return Precision::FP8;  // per-tensor delayed/current scaling, rowwise, tensorwise
+  if (starts_with(p, "bf16") || p == "16-bit mixed precision" || contains(p, "consistent with bf16"))
+    return Precision::BF16;
+  return std::nullopt;
+}
+
+std::optional<Recompute> recompute_for(const std::string& column) {
+  const std::string r = lower(column);
+  if (r.empty() || r == "none") return Recompute::None;  // blank: the stacks' default, no recompute
+  if (starts_with(r, "full")) return Recompute::Full;
+  if (starts_with(r, "selective")) return Recompute::Selective;
+  return std::nullopt;
+}
+
+std::optional<DpMode> dp_mode_for(const std::string& column, int year) {
+  const std::string f = column;
+  // Megatron stacks: the distributed optimizer (ZeRO-1); before FlashAttention (2021-22) the
+  // unfused-attention profile.
+  const std::string megatron = year > 0 && year <= 2022 ? "megatron-2022" : "megatron-core";
+  if (f.empty() || f == "DDP (FSDP=0)") return DpMode{DpSharding::Zero1, megatron};
+  if (f == "FSDP FULL_SHARD") return DpMode{DpSharding::Zero3, "pytorch-fsdp"};
+  if (f == "FSDP SHARD_GRAD_OP") return DpMode{DpSharding::Zero2, "pytorch-fsdp"};
+  if (starts_with(f, "FSDP (FSDP2) ")) {
+    const int shard = std::atoi(f.c_str() + 13);
+    if (shard <= 0) return std::nullopt;
+    return DpMode{DpSharding::Zero3, "pytorch-fsdp", shard};
+  }
+  if (f == "FSDP" || starts_with(f, "FSDP (Megatron-FSDP")) return DpMode{DpSharding::Zero3, "megatron-core"};
+  if (starts_with(f, "ZeRO-1 (DeepSpeed") || starts_with(f, "ZeRO (with 3D parallelism"))
+    return DpMode{DpSharding::Zero1, "deepspeed-megatron"};
+  return std::nullopt;
+}
+
+std::optional<std::string> catalog_model_for(const std::string& model) {
+  // First match wins; entries are specific before general.
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"Llama-3.1-405B", "llama3.1-405b"},  {"Llama-3.1-70B", "llama3.1-70b"},   {"Llama-3.1-8B", "llama3.1-8b"},
+      {"Llama-3-70B", "llama3-70b"},        {"Llama-3-8B", "llama3-8b"},         {"Llama-2-70B", "llama2-70b"},
+      {"Llama-2-13B", "llama2-13b"},        {"Llama-2-7B", "llama2-7b"},         {"GPT-3-175B", "gpt3-175b"},
+      {"GPT 175B", "gpt3-175b"},            {"GPT-3 175B", "gpt3-175b"},         {"GPT-3 5B (NeMo)", "nemo-gpt3-5b"},
+      {"GPT-3 20B (NeMo)", "nemo-gpt3-20b"}, {"GPT 22B", "gpt-22b"},              {"GPT 530B", "gpt-530b"},
+      {"GPT 1T", "gpt-1t"},                 {"GPT ", "gpt3-175b"},               {"Nemotron-4-340B", "nemotron4-340b"},
+      {"Nemotron-4-15B", "nemotron4-15b"},  {"Nemotron-22B", "nemotron-22b"},    {"MPT-125m", "mpt-125m"},
+      {"MPT-350m", "mpt-350m"},             {"MPT-760m", "mpt-760m"},            {"MPT-1b", "mpt-1b"},
+      {"MPT-3b", "mpt-3b"},                 {"MPT-7b", "mpt-7b"},                {"MPT-13b", "mpt-13b"},
+      {"MPT-30b", "mpt-30b"},               {"MPT-70b", "mpt-70b"},              {"BLOOM-176B", "bloom-176b"},
+      {"Falcon-180B", "falcon-180b"},
+  };
+  for (const auto& [prefix, id] : table)
+    if (starts_with(model, prefix)) return id;
+  return std::nullopt;
+}
+
+// ---- One row --------------------------------------------------------------------------------
+
+namespace {
+
+class Row {
+ public:
+  Row(const CsvTable& t, std::size_t r) : t_(t), r_(r) {}
+
+  std::string str(const char* col) const {
+    const int c = t_.column(col);
+    if (c < 0) throw InputError("cases", col, "column missing");
+    std::string v = t_.rows[r_][c];
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
+    return v;
+  }
+  // An integer column; "N (note)" reads as N; blank gives nullopt.
+  std::optional<long long> integer(const char* col) const {
+    const std::string v = str(col);
+    if (v.empty()) return std::nullopt;
+    std::size_t used = 0;
+    long long x = 0;
+    try {
+      x = std::stoll(v, &used);
+    } catch (...) {
+      throw Unsupported{fmt::format("{} '{}' is not an integer", col, v)};
+    }
+    if (used != v.size() && v[used] != ' ') throw Unsupported{fmt::format("{} '{}' is not an integer", col, v)};
+    if (x < 0) throw Unsupported{fmt::format("{} is negative", col)};
+    return x;
+  }
+  long long integer_or(const char* col, long long fallback) const { return integer(col).value_or(fallback); }
+  long long required(const char* col) const {
+    auto v = integer(col);
+    if (!v) throw Unsupported{fmt::format("{} not published", col)};
+    return *v;
+  }
+
+ private:
+  const CsvTable& t_;
+  std::size_t r_;
+};
+
+ModelSpec row_model(const Row& row, const Catalogs& cat) {
+  const std::string name = row.str("model");
+  if (!row.str("moe_experts").empty()) throw Unsupported{"mixture-of-experts models are not modelled yet"};
+  const auto id = catalog_model_for(name);
+  const bool arch_given = !row.str("layers").empty() && !row.str("hidden").empty();
+  if (!id) throw Unsupported{arch_given ? "model family not in the mapping table" : "architecture not published"};
+  ModelSpec m = cat.model(*id);
+  m.name = name;
+  auto override_dim = [&](const char* col, std::int64_t& field) {
+    if (auto v = row.integer(col)) field = *v;
+  };
+  override_dim("layers", m.layers);
+  override_dim("hidden", m.hidden);
+  override_dim("ffn_hidden", m.ffn_hidden);
+  override_dim("heads", m.heads);
+  override_dim("vocab", m.vocab);
+  if (auto kv = row.integer("kv_heads")) {
+    m.kv_heads = *kv;
+  } else if (row.integer("heads")) {
+    m.kv_heads = m.heads;  // heads published without kv_heads: multi-head attention
+  }
+  m.head_dim = m.hidden / m.heads;
+  if (auto seq = row.integer("seq_len")) m.max_seq = std::max<std::int64_t>(m.max_seq, *seq);
+  check_model(m, "cases: " + name);
+  return m;
+}
+
+}  // namespace
+
+CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) const {
+  const Row row(table, r);
+  try {
+    const std::string metric = row.str("metric");
+    if (metric == "time_to_train_min" || metric == "gpu_hours")
+      throw Unsupported{"whole-run metric: needs convergence and run-level projection, not a step time"};
+    if (metric != "tokens_per_sec_per_gpu" && metric != "iteration_time_s" && metric != "tflops_per_gpu" && metric != "mfu")
+      throw Unsupported{"unknown metric '" + metric + "'"};
+
+    TrainScenario s;
+    s.model = row_model(row, cat_);
+    const auto system_id = system_for_gpu(row.str("gpu"));
+    if (!system_id) throw Unsupported{"GPU/system '" + row.str("gpu") + "' not in the mapping table"};
+    s.system = cat_.hardware.system(*system_id);
+    const auto precision = precision_for(row.str("precision"));
+    if (!precision) throw Unsupported{"precision '" + row.str("precision") + "' not in the mapping table"};
+    const auto recompute = recompute_for(row.str("recompute"));
+    if (!recompute) throw Unsupported{"recompute '" + row.str("recompute") + "' not in the mapping table"};
+    const auto dp_mode = dp_mode_for(row.str("fsdp_or_zero"), static_cast<int>(row.integer_or("year", 0)));
+    if (!dp_mode) throw Unsupported{"data-parallel mode '" + row.str("fsdp_or_zero") + "' not in the mapping table"};
+    s.profile = cat_.profile(dp_mode->profile);
+
+    ParallelLayout& l = s.layout;
+    l.gpus = static_cast<int>(row.required("num_gpus"));
+    if (!row.integer("tp") && !row.integer("pp") && !row.integer("dp"))
+      throw Unsupported{"parallel layout not published"};
+    l.tp = static_cast<int>(row.integer_or("tp", 1));
+    l.pp = static_cast<int>(row.integer_or("pp", 1));
+    l.vp = static_cast<int>(row.integer_or("vp", 1));
+    l.cp = static_cast<int>(row.integer_or("cp", 1));
+    l.ep = static_cast<int>(row.integer_or("ep", 1));
+    l.seq_len = row.required("seq_len");
+    l.micro_batch = static_cast<int>(row.required("micro_batch"));
+    l.precision = *precision;
+    l.recompute = *recompute;
+    l.sharding = dp_mode->sharding;
+    l.shard_group = dp_mode->shard_group;
+    l.lora = contains(s.model.name, "LoRA");
+    const std::string sp = lower(row.str("seq_parallel"));
+    l.sequence_parallel = sp != "no";  // published "yes", or blank (on by default with TP in Megatron)
+    const long long model_parallel = 1LL * l.tp * l.pp * l.cp;
+    const long long dp = l.gpus % model_parallel == 0 ? l.gpus / model_parallel : 0;
+    // No published global batch: one micro-batch per replica (no gradient accumulation).
+    l.global_batch = static_cast<int>(row.integer_or("global_batch", dp * l.micro_batch));
+    if (l.shard_group == dp) l.shard_group = 0;
+    try {
+      resolve_layout(l, s.model, "cases");
+    } catch (const InputError& e) {
+      throw Unsupported{"impossible layout: " + e.field() + ": " + e.reason()};
+    }
+    if (auto published_dp = row.integer("dp"); published_dp && *published_dp != l.dp)
+      throw Unsupported{fmt::format("dp column {} disagrees with num_gpus/(tp*pp*cp) = {}", *published_dp, l.dp)};
+
+    TrainResult res;
+    try {
+      res = simulate_training_step(s, cat_.calibration, {.keep_timeline = false});
+    } catch (const InputError& e) {
+      throw Unsupported{e.reason()};
+    }
+    CaseResult out;
+    out.status = res.feasible ? "ok" : "infeasible";
+    out.reason = res.feasible ? "" : res.infeasible_reason;
+    const std::string unit = lower(row.str("unit"));
+    const bool pytorch_mfu = dp_mode->profile == "pytorch-fsdp";  // 6N + attention convention
+    double flops = pytorch_mfu ? cost::six_n_model_flops(s.model, l.global_batch, static_cast<double>(l.seq_len))
+                               : res.model_flops_per_step;
+    if (contains(unit, "recompute") && l.recompute == Recompute::Full) flops *= 4.0 / 3.0;  // hardware FLOPs
+    const double flops_per_gpu = flops / res.step_time_s / l.gpus;
+    if (metric == "tokens_per_sec_per_gpu") out.predicted = res.tokens_per_s_per_gpu;
+    if (metric == "iteration_time_s") out.predicted = res.step_time_s;
+    if (metric == "tflops_per_gpu") out.predicted = flops_per_gpu / 1e12;
+    if (metric == "mfu") {
+      const PeakFormat fmt = pytorch_mfu ? gemm_peak_format(l.precision) : PeakFormat::BF16;
+      out.predicted = 100.0 * flops_per_gpu / s.system.gpu.peak(fmt);
+    }
+    return out;
+  } catch (const Unsupported& u) {
+    return {"unsupported", u.reason, 0};
+  }
+}
+
+TrainingValidator::Summary TrainingValidator::run(const std::string& cases_path, const std::string& out_path) const {
+  const CsvTable table = read_csv_file(cases_path);
+  for (const char* col : {"model", "gpu", "num_gpus", "metric", "precision", "seq_len"})
+    if (table.column(col) < 0) throw InputError(cases_path, col, "required column missing");
+  std::vector<std::string> header = table.header;
+  header.insert(header.end(), {"predicted_value", "status", "reason"});
+  std::string out = csv_line(header);
+  Summary sum;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const CaseResult c = predict(table, r);
+    std::vector<std::string> fields = table.rows[r];
+    fields.push_back(c.status == "unsupported" ? "" : fmt::format("{:.6g}", c.predicted));
+    fields.push_back(c.status);
+    fields.push_back(c.reason);
+    out += csv_line(fields);
+    (c.status == "ok" ? sum.ok : c.status == "infeasible" ? sum.infeasible : sum.unsupported)++;
+  }
+  write_file_atomically(out_path, out);
+  return sum;
+}
+
+}  // namespace ct

@@ -1,0 +1,50 @@
+#pragma once
+// Validation of the training simulator against published measurements: every row of a CSV with
+// the columns of shared/data/measured_training.csv is mapped onto catalog entries and options by
+// explicit tables, simulated, and written back with predicted_value, status and reason.
+// The mapping never reads `value`, `notes` or `source`.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/core/csv.hpp"
+#include "clustertwin/train/step_simulator.hpp"
+
+namespace ct {
+
+// The explicit mapping tables (tested one entry at a time).
+std::optional<std::string> system_for_gpu(const std::string& gpu_column);
+std::optional<Precision> precision_for(const std::string& precision_column);
+std::optional<Recompute> recompute_for(const std::string& recompute_column);
+struct DpMode {
+  DpSharding sharding;
+  std::string profile;
+  int shard_group = 0;
+};
+std::optional<DpMode> dp_mode_for(const std::string& fsdp_column, int year);
+std::optional<std::string> catalog_model_for(const std::string& model_column);
+
+struct CaseResult {
+  std::string status;  // ok | unsupported | infeasible
+  std::string reason;
+  double predicted = 0;
+};
+
+class TrainingValidator {
+ public:
+  explicit TrainingValidator(const Catalogs& catalogs) : cat_(catalogs) {}
+  // Predicts one row (field name -> value accessor by column name).
+  CaseResult predict(const CsvTable& table, std::size_t row) const;
+  // Reads `cases`, writes `out` (all input columns + predicted_value, status, reason).
+  // Returns the number of rows per status.
+  struct Summary {
+    int ok = 0, unsupported = 0, infeasible = 0;
+  };
+  Summary run(const std::string& cases_path, const std::string& out_path) const;
+
+ private:
+  const Catalogs& cat_;
+};
+
+}  // namespace ct
