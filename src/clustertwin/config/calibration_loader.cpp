@@ -30,6 +30,7 @@ DeviceCalibration parse_device(const YAML::Node& n, const std::string& file, con
     if (g[key]) d.gemm_fraction[fmt] = fraction(g, key, file, at + ".gemm_fraction");
   if (!d.gemm_fraction.count(PeakFormat::BF16)) throw InputError(file, at + ".gemm_fraction.bf16", "missing");
   d.hbm_fraction = fraction(n, "hbm_fraction", file, at);
+  d.sustained_tensor_fraction = fraction(n, "sustained_tensor_fraction", file, at);
   d.nvlink_ring_fraction = fraction(n, "nvlink_ring_fraction", file, at);
   d.nvls_all_reduce_speedup = yaml_number(n, "nvls_all_reduce_speedup", file, at);
   const YAML::Node a = n["attention"];

@@ -21,6 +21,9 @@ struct AttentionEfficiency {
 struct DeviceCalibration {
   std::map<PeakFormat, double> gemm_fraction;  // best-shape achievable GEMM fraction of peak (MAMF)
   std::map<AttentionKernel, AttentionEfficiency> attention;
+  // Tensor-core throughput sustained through a whole training step relative to the short
+  // benchmarks the fractions above come from (clock and power throttling under continuous load).
+  double sustained_tensor_fraction = 1.0;
   double hbm_fraction = 0.87;          // achievable fraction of HBM peak (STREAM-like)
   double nvlink_ring_fraction = 0.80;  // ring all-gather/reduce-scatter bus bandwidth / NVLink unidir
   double nvls_all_reduce_speedup = 1.0;  // all-reduce bus bandwidth gain from NVLink SHARP

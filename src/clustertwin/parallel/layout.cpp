@@ -40,8 +40,8 @@ void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& so
   if (l.vp > 1 && l.microbatches() % l.pp != 0)
     throw InputError(source, "vp", "the interleaved schedule needs micro-batches (" + std::to_string(l.microbatches()) +
                                        ") to be a multiple of pp (" + std::to_string(l.pp) + ")");
-  if (l.shard_group < 0 || (l.shard_group > 0 && l.dp % l.shard_group != 0))
-    throw InputError(source, "shard_group", "must divide dp = " + std::to_string(l.dp));
+  if (l.shard_group < 0 || (l.shard_group > 0 && l.replicas() % l.shard_group != 0))
+    throw InputError(source, "shard_group", "must divide dp*cp = " + std::to_string(l.replicas()));
   if (l.tp == 1) l.sequence_parallel = false;
 }
 

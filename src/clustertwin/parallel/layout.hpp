@@ -28,7 +28,9 @@ struct ParallelLayout {
                                     // gradients, no base optimizer state, no gradient reduction)
 
   int microbatches() const { return global_batch / (dp * micro_batch); }  // per pipeline, per step
-  int shard_size() const { return shard_group > 0 ? shard_group : dp; }
+  // Ranks that hold the same parameters (CP ranks replicate them too) and share their gradients.
+  int replicas() const { return dp * cp; }
+  int shard_size() const { return shard_group > 0 ? shard_group : replicas(); }
 };
 
 // Checks divisibility and ranges; throws InputError naming `source` and the field.

@@ -33,7 +33,9 @@ LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const 
   LayoutTopology t;
   t.tp = place_group(l.tp, 1, domain);
   t.cp = place_group(l.cp, l.tp, domain);
-  t.dp = place_group(l.dp, l.tp * l.cp, domain);
+  // Context-parallel ranks hold the same parameters, so gradients are reduced (and the
+  // distributed optimizer sharded) over dp * cp ranks, as in Megatron-Core.
+  t.dp = place_group(l.dp * l.cp, l.tp, domain);
   t.pp = place_group(l.pp, l.tp * l.cp * l.dp, domain);
   t.tp_link = group_link(t.tp, sys, dev, net);
   t.tp_all_reduce_link = group_all_reduce_link(t.tp, sys, dev, net);

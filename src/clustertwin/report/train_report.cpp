@@ -24,7 +24,7 @@ std::string sharding_name(const ParallelLayout& l) {
     case DpSharding::Zero1: return "ZeRO-1 / distributed optimizer";
     case DpSharding::Zero2: return "ZeRO-2";
     case DpSharding::Zero3:
-      return l.shard_group > 0 && l.shard_group < l.dp ? fmt::format("ZeRO-3 / FSDP, hybrid (shard {})", l.shard_group)
+      return l.shard_group > 0 && l.shard_group < l.replicas() ? fmt::format("ZeRO-3 / FSDP, hybrid (shard {})", l.shard_group)
                                                        : "ZeRO-3 / FSDP";
   }
   return "?";

@@ -124,22 +124,23 @@ class StepBuilder {
     if (l_.lora) return cc;  // frozen base weights: nothing to reduce, gather or update
     switch (l_.sharding) {
       case DpSharding::None:
-        cc.reduce_s = cost::all_reduce_time_s(grad_bytes, l_.dp, topo.dp_all_reduce_link);
+        cc.reduce_s = cost::all_reduce_time_s(grad_bytes, l_.replicas(), topo.dp_all_reduce_link);
         break;
       case DpSharding::Zero1:
       case DpSharding::Zero2:
-        cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, l_.dp, topo.dp_link);
-        cc.gather_s = cost::all_gather_time_s(param_bytes, l_.dp, topo.dp_link);
+        cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, l_.replicas(), topo.dp_link);
+        cc.gather_s = cost::all_gather_time_s(param_bytes, l_.replicas(), topo.dp_link);
         break;
       case DpSharding::Zero3: {
         const int shard = l_.shard_size();
-        const GroupPlacement sg = place_group(shard, l_.tp * l_.cp, sys.nvlink_domain_gpus);
+        const GroupPlacement sg = place_group(shard, l_.tp, sys.nvlink_domain_gpus);
         const cost::Link link = group_link(sg, sys, dev, cal_.network);
         cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, shard, link);
         cc.gather_s = cost::all_gather_time_s(param_bytes, shard, link);
-        if (shard < l_.dp) {
-          const GroupPlacement rg = place_group(l_.dp / shard, l_.tp * l_.cp * shard, sys.nvlink_domain_gpus);
-          cc.replica_reduce_s = cost::all_reduce_time_s(grad_bytes / shard, l_.dp / shard,
+        if (shard < l_.replicas()) {
+          const int groups = l_.replicas() / shard;
+          const GroupPlacement rg = place_group(groups, l_.tp * shard, sys.nvlink_domain_gpus);
+          cc.replica_reduce_s = cost::all_reduce_time_s(grad_bytes / shard, groups,
                                                         group_all_reduce_link(rg, sys, dev, cal_.network));
         }
         break;
@@ -310,6 +311,17 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
   return tb;
 }
 
+void fill_throughput(TrainResult& r) {
+  const ParallelLayout& l = r.scenario.layout;
+  const double gpus = l.gpus;
+  r.tokens_per_step = static_cast<double>(l.global_batch) * l.seq_len;
+  r.tokens_per_s_per_gpu = r.tokens_per_step / r.step_time_s / gpus;
+  r.model_flops_per_step = cost::megatron_model_flops(r.scenario.model, l.global_batch, static_cast<double>(l.seq_len));
+  r.model_tflops_per_gpu = r.model_flops_per_step / r.step_time_s / gpus / units::kTera;
+  r.peak_flops = r.scenario.system.gpu.peak(PeakFormat::BF16);
+  r.mfu = r.model_tflops_per_gpu * units::kTera / r.peak_flops;
+}
+
 void check_supported(const TrainScenario& s) {
   const PeakFormat fmt = gemm_peak_format(s.layout.precision);
   if (s.system.gpu.peak(fmt) <= 0)
@@ -319,10 +331,7 @@ void check_supported(const TrainScenario& s) {
     throw InputError(s.model.name, "num_experts", "mixture-of-experts layers are not modelled yet");
 }
 
-}  // namespace
-
-TrainResult simulate_training_step(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt) {
-  check_supported(s);
+TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt) {
   TrainResult r;
   r.scenario = s;
   const ParallelLayout& l = s.layout;
@@ -338,13 +347,7 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
   b.build_graph();
   r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
 
-  const double gpus = l.gpus;
-  r.tokens_per_step = static_cast<double>(l.global_batch) * l.seq_len;
-  r.tokens_per_s_per_gpu = r.tokens_per_step / r.step_time_s / gpus;
-  r.model_flops_per_step = cost::megatron_model_flops(s.model, l.global_batch, static_cast<double>(l.seq_len));
-  r.model_tflops_per_gpu = r.model_flops_per_step / r.step_time_s / gpus / units::kTera;
-  r.peak_flops = s.system.gpu.peak(PeakFormat::BF16);
-  r.mfu = r.model_tflops_per_gpu * units::kTera / r.peak_flops;
+  fill_throughput(r);
 
   for (int st = 0; st < l.pp; ++st) r.stage_breakdowns.push_back(stage_breakdown(r, b, st, r.step_time_s));
   r.critical_stage = 0;
@@ -394,6 +397,42 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
                                       s.system.gpu.name, r.memory_capacity_bytes / units::kGB);
   }
   if (!opt.keep_timeline) r.graph = sim::TaskGraph();
+  return r;
+}
+
+TimeBreakdown extrapolate(const TimeBreakdown& a, const TimeBreakdown& b, double k) {
+  auto lin = [k](double x, double y) { return x + k * (y - x); };
+  return {lin(a.compute_s, b.compute_s),       lin(a.recompute_s, b.recompute_s), lin(a.tp_exposed_s, b.tp_exposed_s),
+          lin(a.cp_exposed_s, b.cp_exposed_s), lin(a.dp_exposed_s, b.dp_exposed_s), lin(a.optimizer_s, b.optimizer_s),
+          lin(a.overhead_s, b.overhead_s),     lin(a.bubble_s, b.bubble_s)};
+}
+
+}  // namespace
+
+TrainResult simulate_training_step(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt) {
+  check_supported(s);
+  const ParallelLayout& l = s.layout;
+  const int m = l.microbatches();
+  // Symmetry: once the pipeline is full every further group of micro-batches adds the same time,
+  // so a long gradient-accumulation loop is simulated at two short lengths and extrapolated.
+  // (Exact for the deterministic schedules here; the trace needs the full timeline.)
+  const int unit = l.vp > 1 ? l.pp : 1;
+  const int m1 = ((std::max(2 * l.pp, 8) + unit - 1) / unit) * unit;
+  if (opt.keep_timeline || m <= m1 + unit) return simulate_exact(s, cal, opt);
+  auto with_microbatches = [&](int mb) {
+    TrainScenario t = s;
+    t.layout.global_batch = mb * l.dp * l.micro_batch;
+    return simulate_exact(t, cal, opt);
+  };
+  const TrainResult a = with_microbatches(m1);
+  TrainResult r = with_microbatches(m1 + unit);
+  const double k = static_cast<double>(m - m1) / unit;
+  r.scenario = s;
+  r.step_time_s = a.step_time_s + k * (r.step_time_s - a.step_time_s);
+  for (std::size_t st = 0; st < r.stage_breakdowns.size(); ++st)
+    r.stage_breakdowns[st] = extrapolate(a.stage_breakdowns[st], r.stage_breakdowns[st], k);
+  r.breakdown = r.stage_breakdowns[r.critical_stage];
+  fill_throughput(r);
   return r;
 }
 

@@ -52,8 +52,9 @@ class Builder {
     bf16_ = make_gemm_device(PeakFormat::BF16);
     auto it = c.device.attention.find(c.profile.attention);
     const AttentionEfficiency eff = it != c.device.attention.end() ? it->second : AttentionEfficiency{};
-    attn_ = {gpu.peak(PeakFormat::BF16), eff.fwd_fraction, eff.bwd_fraction, c.kernels.attention_seq_half,
-             c.kernels.launch_overhead_s};
+    const double sustained = c.device.sustained_tensor_fraction;
+    attn_ = {gpu.peak(PeakFormat::BF16), eff.fwd_fraction * sustained, eff.bwd_fraction * sustained,
+             c.kernels.attention_seq_half, c.kernels.launch_overhead_s};
   }
 
   const Dims& dims() const { return d_; }
@@ -66,8 +67,10 @@ class Builder {
 
   // dgrad and wgrad of a forward GEMM C[m,n] = A[m,k] B[k,n].
   // With frozen weights (LoRA) only the data gradient is computed; adapters are negligible.
+  // In low precision the incoming gradient (m x n) is quantised first.
   void backward_gemms(Pass& p, const std::string& name, cost::GemmShape s, bool low_precision = true,
                       bool has_weights = true) const {
+    if (low_precision) cast(p, name + ".grad_cast", s.m * s.n * s.batch);
     p.add(gemm(name + ".dgrad", {s.m, s.k, s.n, s.batch}, low_precision));
     if (has_weights && !c_.layout.lora) p.add(gemm(name + ".wgrad", {s.k, s.n, s.m, s.batch}, low_precision));
   }
@@ -77,10 +80,12 @@ class Builder {
             cost::memory_bound_time_s(bytes * c_.profile.elementwise_passes, hbm_, c_.kernels.launch_overhead_s), 0};
   }
 
-  // Quantising a GEMM input of `elements` to FP8/FP4: read BF16, write the narrow copy.
+  // Quantising a GEMM operand of `elements` to FP8/FP4 (Transformer Engine cast-transpose): read
+  // BF16, write a row-wise and a column-wise narrow copy (the backward GEMMs need the transpose).
   void cast(Pass& p, const std::string& name, double elements) const {
     if (!is_low_precision(c_.layout.precision)) return;
-    const double bytes = elements * (kActBytes + gemm_operand_bytes(c_.layout.precision)) * c_.profile.fp8_cast_passes;
+    const double bytes =
+        elements * (kActBytes + 2 * gemm_operand_bytes(c_.layout.precision)) * c_.profile.fp8_cast_passes;
     p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0});
   }
 
@@ -169,8 +174,8 @@ class Builder {
     const auto& gpu = c_.system.gpu;
     auto it = c_.device.gemm_fraction.find(fmt);
     const double frac = it != c_.device.gemm_fraction.end() ? it->second : c_.device.gemm_fraction.at(PeakFormat::BF16);
-    return {gpu.peak(fmt), frac, hbm_, gpu.sm_count, c_.kernels.gemm_tile_m, c_.kernels.gemm_tile_n,
-            c_.kernels.launch_overhead_s};
+    return {gpu.peak(fmt), frac * c_.device.sustained_tensor_fraction, hbm_, gpu.sm_count, c_.kernels.gemm_tile_m,
+            c_.kernels.gemm_tile_n, c_.kernels.launch_overhead_s};
   }
   cost::AttentionDevice attention_device() const {
     cost::AttentionDevice a = attn_;

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Render validation/REPORT.md from the CSV written by `clustertwin validate training`.
+
+Standard library only. Usage:
+    python3 validation/render_report.py --pred validation/predicted_training.csv --out validation/REPORT.md
+
+The acceptance lines are also printed to stdout.
+"""
+
+import argparse
+import collections
+import csv
+import math
+import statistics
+
+PRIMARY = ("tokens_per_sec_per_gpu", "iteration_time_s")
+SECONDARY = ("tflops_per_gpu", "mfu")
+STATUSES = ("ok", "infeasible", "unsupported")
+SOURCE_WIDTH = 50
+WORST_N = 25
+
+VALIDATE_CMD = ("build/clustertwin validate training --cases ../shared/data/measured_training.csv "
+                "--out validation/predicted_training.csv")
+RENDER_CMD = ("python3 validation/render_report.py --pred validation/predicted_training.csv "
+              "--out validation/REPORT.md")
+
+
+# ---------------------------------------------------------------- helpers
+
+def num(text):
+    """Float from a CSV cell, or None when empty / not a finite number."""
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def short(text, width=SOURCE_WIDTH):
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def cell(text):
+    """Escape a value for a Markdown table cell."""
+    text = str(text).replace("\n", " ").replace("|", "\\|")
+    return text if text else "-"
+
+
+def pct(x):
+    return "-" if x is None else f"{x:.1f}%"
+
+
+def fnum(x):
+    """Measured/predicted values: ~4 significant digits, no exponent for usual magnitudes."""
+    if x is None:
+        return "-"
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 100:
+        return f"{x:.1f}"
+    if a >= 1:
+        return f"{x:.2f}"
+    return f"{x:.4g}"
+
+
+def table(headers, rows, align=None):
+    align = align or ["l"] + ["r"] * (len(headers) - 1)
+    sep = ["---:" if a == "r" else "---" for a in align]
+    out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(sep) + " |"]
+    for r in rows:
+        out.append("| " + " | ".join(cell(c) for c in r) + " |")
+    return out
+
+
+def precision_class(p):
+    u = (p or "").upper()
+    if "FP4" in u:
+        return "FP4"
+    if "FP8" in u or "FLOAT8" in u:
+        return "FP8"
+    if "BF16" in u or "16-BIT" in u or "FP16" in u:
+        return "16-bit"
+    return "unknown"
+
+
+# ---------------------------------------------------------------- row model
+
+class Row:
+    def __init__(self, d):
+        self.d = d
+        self.metric = d.get("metric", "")
+        self.status = (d.get("status") or "").strip()
+        self.reason = (d.get("reason") or "").strip()
+        self.value = num(d.get("value"))
+        self.pred = num(d.get("predicted_value"))
+        self.moe = bool((d.get("moe_experts") or "").strip())
+        self.arch = bool((d.get("layers") or "").strip())
+        # error is defined only for ok rows with a usable prediction and a positive measurement
+        self.scored = (self.status == "ok" and self.pred is not None
+                       and self.value is not None and self.value > 0)
+        self.ape = abs(self.pred - self.value) / self.value * 100 if self.scored else None
+        self.signed = (self.pred / self.value - 1) * 100 if self.scored else None
+
+    def __getitem__(self, k):
+        return self.d.get(k, "") or ""
+
+
+def stats(rows):
+    """Counts by status and error statistics over scored (ok) rows."""
+    n = len(rows)
+    by = collections.Counter(r.status for r in rows)
+    apes = [r.ape for r in rows if r.scored]
+    signed = [r.signed for r in rows if r.scored]
+    s = {
+        "n": n,
+        "count": {k: by.get(k, 0) for k in STATUSES},
+        "share": {k: (100.0 * by.get(k, 0) / n if n else None) for k in STATUSES},
+        "other": n - sum(by.get(k, 0) for k in STATUSES),
+        "scored": len(apes),
+        "median_ape": statistics.median(apes) if apes else None,
+        "mean_ape": statistics.fmean(apes) if apes else None,
+        "median_signed": statistics.median(signed) if signed else None,
+        "within10": 100.0 * sum(a <= 10 for a in apes) / len(apes) if apes else None,
+        "within25": 100.0 * sum(a <= 25 for a in apes) / len(apes) if apes else None,
+    }
+    return s
+
+
+def count_share(s, k):
+    c = s["count"][k]
+    return f"{c} ({pct(s['share'][k])})" if s["n"] else "-"
+
+
+# ---------------------------------------------------------------- sections
+
+def acceptance_groups(rows):
+    primary = [r for r in rows if r.metric in PRIMARY]
+    dense = [r for r in primary if not r.moe]
+    return [
+        ("Dense, tokens/s/GPU + iteration time (acceptance)", dense),
+        ("Dense with published architecture (`layers` non-empty)", [r for r in dense if r.arch]),
+        ("MoE (`moe_experts` non-empty), tokens/s/GPU + iteration time", [r for r in primary if r.moe]),
+        ("tflops_per_gpu, all models (report only)", [r for r in rows if r.metric == "tflops_per_gpu"]),
+        ("mfu, all models (report only)", [r for r in rows if r.metric == "mfu"]),
+    ]
+
+
+def acceptance_section(rows):
+    headers = ["group", "rows", "ok", "infeasible", "unsupported", "median APE", "mean APE",
+               "within 10%", "within 25%", "median signed"]
+    body, lines = [], []
+    for name, grp in acceptance_groups(rows):
+        s = stats(grp)
+        body.append([name, s["n"], count_share(s, "ok"), count_share(s, "infeasible"),
+                     count_share(s, "unsupported"), pct(s["median_ape"]), pct(s["mean_ape"]),
+                     pct(s["within10"]), pct(s["within25"]), pct(s["median_signed"])])
+        plain = name.replace("`", "")
+        lines.append(
+            f"{plain}: rows {s['n']}; ok {count_share(s, 'ok')}, infeasible {count_share(s, 'infeasible')}, "
+            f"unsupported {count_share(s, 'unsupported')}; median APE {pct(s['median_ape'])}, "
+            f"mean APE {pct(s['mean_ape'])}, within 10% {pct(s['within10'])}, within 25% {pct(s['within25'])}")
+    md = ["## Acceptance", "",
+          "Dense rows are rows with an empty `moe_experts` whose metric is `tokens_per_sec_per_gpu` or "
+          "`iteration_time_s` (the two unambiguous metrics). APE = |predicted − measured| / measured × 100, "
+          "over rows with status `ok`; signed error = predicted / measured − 1 (positive: the model is "
+          "optimistic for throughput, pessimistic for iteration time). Rows of one run that report both "
+          "primary metrics are counted once per metric. The MoE, TFLOP/s and MFU lines are reported, "
+          "not part of acceptance.", ""]
+    md += table(headers, body)
+    md.append("")
+    other = sum(stats(grp)["other"] for _, grp in acceptance_groups(rows)[:1])
+    if other:
+        md += [f"{other} acceptance row(s) have a status other than ok/infeasible/unsupported.", ""]
+    return md, lines
+
+
+def grouped_table(rows, key, label, sort_by_rows=False):
+    groups = collections.defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r)
+    keys = sorted(groups)
+    if sort_by_rows:
+        keys = sorted(keys, key=lambda k: (-len(groups[k]), k))
+    body = []
+    for k in keys:
+        s = stats(groups[k])
+        body.append([k, s["n"], s["count"]["ok"], pct(s["median_ape"]), pct(s["mean_ape"]),
+                     pct(s["median_signed"])])
+    if not body:
+        body.append(["-"] * 6)
+    return table([label, "rows", "ok", "median APE", "mean APE", "median signed"], body)
+
+
+def worst_section(rows):
+    scored = [r for r in rows if r.metric in PRIMARY and r.scored]
+    scored.sort(key=lambda r: (-r.ape, r["source"], r["model"], r["gpu"], r["metric"],
+                               r["num_gpus"], r["global_batch"]))
+    headers = ["#", "source", "model", "gpu", "GPUs", "tp/pp/vp/cp/dp", "mb/gb", "seq", "precision",
+               "metric", "measured", "predicted", "signed"]
+    body = []
+    for i, r in enumerate(scored[:WORST_N], 1):
+        par = "/".join(r[k] or "-" for k in ("tp", "pp", "vp", "cp", "dp"))
+        body.append([i, short(r["source"], 40), r["model"], short(r["gpu"], 30), r["num_gpus"], par,
+                     f"{r['micro_batch'] or '-'}/{r['global_batch'] or '-'}", r["seq_len"],
+                     short(r["precision"], 30), r["metric"], fnum(r.value), fnum(r.pred),
+                     pct(r.signed)])
+    if not body:
+        body.append(["-"] * len(headers))
+    return (["## Worst rows", "",
+             f"The {WORST_N} `ok` rows with tokens/s/GPU or iteration-time metrics (dense and MoE) with the "
+             "largest APE.", ""] + table(headers, body, ["r"] + ["l"] * 3 + ["r"] + ["l"] * 2 + ["r"]
+                                           + ["l"] * 2 + ["r"] * 3))
+
+
+def oom_gpu(reason):
+    """GPU named in an out-of-memory reason ('needs X GB per GPU, <gpu> has Y GB'), else None."""
+    head, sep, tail = reason.partition(" GB per GPU, ")
+    if not (sep and head.startswith("needs ") and " has " in tail):
+        return None
+    return tail.rsplit(" has ", 1)[0]
+
+
+def not_predicted_section(rows):
+    def key(r):
+        if r.status == "ok":
+            return ("ok", "predicted_value or value empty / not a positive number")
+        return (r.status or "(empty)", r.reason or "-")
+    missing = [r for r in rows if not r.scored]
+    c = collections.Counter(key(r) for r in missing)
+    body = [[st, short(reason, 120), n] for (st, reason), n in
+            sorted(c.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))]
+    if not body:
+        body.append(["-", "-", "-"])
+    md = ["## Not predicted", "",
+          f"{len(missing)} of {len(rows)} rows (all metrics) have no scored prediction, by status and reason.",
+          ""] + table(["status", "reason", "rows"], body, ["l", "l", "r"])
+    oom = collections.Counter(oom_gpu(r.reason) for r in missing if r.status == "infeasible")
+    oom.pop(None, None)
+    if oom:
+        md += ["", "Infeasible rows that run out of memory, by GPU (the table above lists each "
+               "memory figure separately):", ""]
+        md += table(["GPU (catalog)", "rows"],
+                    [[g, n] for g, n in sorted(oom.items(), key=lambda kv: (-kv[1], kv[0]))])
+    return md
+
+
+def render(rows, pred_path):
+    metrics = collections.Counter(r.metric for r in rows)
+    md = ["# clustertwin training validation report", "",
+          f"Produced by `{VALIDATE_CMD}` followed by `{RENDER_CMD}` (or `make validate`, which runs "
+          f"`validation/run.sh`); input `{pred_path}`, {len(rows)} rows. The simulator builds each case "
+          "only from the configuration columns (model architecture, GPU, parallel layout, batch, "
+          "precision, recompute, and `unit` to pick the FLOP/peak convention); predictions never read "
+          "`value`, `notes` or `source`, which are used only here to score them.", "",
+          "Rows by metric: " + ", ".join(f"`{m}` {n}" for m, n in sorted(metrics.items())) + ".", ""]
+
+    acc_md, acc_lines = acceptance_section(rows)
+    md += acc_md
+
+    primary = [r for r in rows if r.metric in PRIMARY]
+    dense = [r for r in primary if not r.moe]
+    md += ["## By source", "",
+           "Primary metrics (tokens/s/GPU and iteration time), dense and MoE.", ""]
+    md += grouped_table(primary, lambda r: short(r["source"]), "source")
+    md += ["", "## By GPU type", "", "Primary metrics, dense and MoE; `gpu` column as published.", ""]
+    md += grouped_table(primary, lambda r: r["gpu"], "gpu")
+    md += ["", "## By source, GPU and precision class", "",
+           "Primary metrics, dense and MoE. Precision class: FP4 / FP8 / 16-bit / unknown, from the "
+           "free-text `precision` column.", ""]
+    md += grouped_table(primary, lambda r: f"{short(r['source'], 40)} · {r['gpu']} · "
+                                           f"{precision_class(r['precision'])}", "source · gpu · precision")
+    md += ["", "## By model (dense)", "", "Dense rows, primary metrics.", ""]
+    md += grouped_table(dense, lambda r: r["model"], "model")
+    md += [""] + worst_section(rows) + [""] + not_predicted_section(rows) + [""]
+    return "\n".join(md), acc_lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pred", required=True, help="CSV written by `clustertwin validate training`")
+    ap.add_argument("--out", required=True, help="Markdown report to write")
+    args = ap.parse_args()
+
+    with open(args.pred, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"metric", "value", "predicted_value", "status", "reason"} - set(reader.fieldnames or [])
+        if missing:
+            raise SystemExit(f"{args.pred}: missing column(s) {', '.join(sorted(missing))}")
+        rows = [Row(d) for d in reader]
+
+    text, lines = render(rows, args.pred)
+    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    for line in lines:
+        print(line)
+    print(f"report written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
