@@ -99,6 +99,7 @@ std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
     p.master_bytes_per_param = yaml_number(n, "master_bytes_per_param", path, at);
     p.grad_bytes_per_param = yaml_number(n, "grad_bytes_per_param", path, at);
     p.optimizer_state_bytes_per_param = yaml_number(n, "optimizer_state_bytes_per_param", path, at);
+    p.logits_bytes_per_element = yaml_number(n, "logits_bytes_per_element", path, at);
     if (p.tp_comm_overlap < 0 || p.tp_comm_overlap > 1) throw InputError(path, at + ".tp_comm_overlap", "must be in [0, 1]");
     out[p.name] = p;
   }

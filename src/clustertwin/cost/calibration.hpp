@@ -70,6 +70,7 @@ struct SoftwareProfile {
   double master_bytes_per_param = 4.0;  // FP32 master weights (sharded with the optimizer)
   double grad_bytes_per_param = 4.0;    // gradient accumulation buffer
   double optimizer_state_bytes_per_param = 8.0;  // Adam m and v
+  double logits_bytes_per_element = 6.0;         // LM-head output kept for the loss (BF16 + FP32 softmax)
 };
 
 }  // namespace ct

@@ -31,7 +31,11 @@ MemoryBreakdown state_memory(double params, const ParallelLayout& l, const Softw
   const double shard = l.shard_size();
   MemoryBreakdown mem;
   double weight_bytes = p.weight_bytes_per_param;
-  if (is_low_precision(l.precision)) weight_bytes += gemm_operand_bytes(l.precision);  // FP8/FP4 weight copy
+  if (is_low_precision(l.precision)) {
+    // Trained weights keep a narrow copy next to the BF16 ones; frozen (LoRA) base weights are
+    // stored in the compute format only.
+    weight_bytes = l.lora ? gemm_operand_bytes(l.precision) : weight_bytes + gemm_operand_bytes(l.precision);
+  }
   mem.weights_bytes = params * weight_bytes / (l.sharding == DpSharding::Zero3 ? shard : 1.0);
   if (l.lora) return mem;  // frozen base: no gradients or optimizer state beyond the tiny adapters
   const bool shard_grads = l.sharding == DpSharding::Zero2 || l.sharding == DpSharding::Zero3;

@@ -362,7 +362,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const double layer_act = layer_activation_bytes(s.model, l, no_scores);
   const double layer_ckpt = layer_checkpoint_bytes(s.model, l);
   const double tokens = static_cast<double>(l.micro_batch) * l.seq_len / l.cp;
-  const double logits = tokens * s.model.vocab / l.tp * (2.0 + 4.0);
+  const double logits = tokens * s.model.vocab / l.tp * s.profile.logits_bytes_per_element;
   r.memory_capacity_bytes = s.system.gpu.hbm_bytes;
   const int V = l.vp, M = l.microbatches();
   for (int st = 0; st < l.pp; ++st) {

@@ -216,7 +216,11 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     l.cp = static_cast<int>(row.integer_or("cp", 1));
     l.ep = static_cast<int>(row.integer_or("ep", 1));
     l.seq_len = row.required("seq_len");
-    l.micro_batch = static_cast<int>(row.required("micro_batch"));
+    // Blank micro-batch: the stacks' default of 1, unless neither batch size is published and a
+    // pipeline needs micro-batches to fill it.
+    if (!row.integer("micro_batch") && !row.integer("global_batch") && row.integer_or("pp", 1) > 1)
+      throw Unsupported{"micro_batch and global_batch not published for a pipelined run"};
+    l.micro_batch = static_cast<int>(row.integer_or("micro_batch", 1));
     l.precision = *precision;
     l.recompute = *recompute;
     l.sharding = dp_mode->sharding;
