@@ -6,11 +6,16 @@
 namespace ct::cost {
 
 double wave_efficiency(const GemmShape& s, int sm_count, double tile_m, double tile_n) {
-  const double tiles = std::ceil(s.m / tile_m) * std::ceil(s.n / tile_n) * s.batch;
-  if (tiles <= 0 || sm_count <= 0) return 1.0;
+  if (s.m <= 0 || s.n <= 0 || sm_count <= 0) return 1.0;
+  // Small outputs get smaller tiles (down to the 64-row tensor-core instruction), and when the
+  // tiles cannot fill the GPU the K dimension is split across SMs (split-K), as cuBLAS does.
+  const double tm = std::clamp(std::exp2(std::ceil(std::log2(s.m))), 64.0, tile_m);
+  const double tn = std::clamp(std::exp2(std::ceil(std::log2(s.n))), 64.0, tile_n);
+  double tiles = std::ceil(s.m / tm) * std::ceil(s.n / tn) * s.batch;
+  if (tiles < sm_count) tiles *= std::min(std::ceil(sm_count / tiles), std::max(1.0, std::floor(s.k / 256)));
   const double waves = std::ceil(tiles / sm_count);
   // Partially filled edge tiles waste tensor-core work too.
-  const double fill = (s.m / (std::ceil(s.m / tile_m) * tile_m)) * (s.n / (std::ceil(s.n / tile_n) * tile_n));
+  const double fill = (s.m / (std::ceil(s.m / tm) * tm)) * (s.n / (std::ceil(s.n / tn) * tn));
   return tiles / (waves * sm_count) * fill;
 }
 
