@@ -151,6 +151,8 @@ class TraceWriter {
   std::string out_;
 };
 
+constexpr int kOpDetailMicrobatches = 2;
+
 enum Track { kCompute = 0, kTpComm = 1, kCpComm = 2, kDpGather = 3, kDpReduce = 4, kPpFwd = 5, kPpBwd = 6 };
 
 const char* op_category(OpKind k) {
@@ -209,9 +211,20 @@ std::string train_chrome_trace(const TrainResult& r) {
       case kTagForward:
       case kTagBackward: {
         w.slice(st, kCompute, name, task.tag == kTagForward ? "forward" : "backward", task.start_s, dur);
-        // The pass's chunk: the name is "F c<chunk> mb<i>".
+        // The pass's chunk and micro-batch: the name is "F c<chunk> mb<i>".
         const int chunk = std::atoi(name.c_str() + 3);
+        const int microbatch = std::atoi(name.c_str() + name.find("mb") + 2);
         const ChunkInfo& ci = r.chunks[st * l.vp + chunk];
+        // Every micro-batch runs the same ops: name them all in the first two, layers after that,
+        // which keeps traces of long accumulation loops small enough to open.
+        if (microbatch >= kOpDetailMicrobatches) {
+          for (int k = 0; k < ci.layers; ++k) {
+            const double per_layer = dur / std::max(1, ci.layers);
+            w.slice(st, kCompute, fmt::format("layer {}", ci.first_layer + k), "layer", task.start_s + k * per_layer,
+                    per_layer);
+          }
+          break;
+        }
         double t = task.start_s;
         if (task.tag == kTagForward) {
           if (ci.embedding) t = lay_out_pass(w, st, r.embedding.fwd, "", t);
