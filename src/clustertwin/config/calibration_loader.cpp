@@ -89,6 +89,7 @@ std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
     const std::string at = "profiles(" + p.name + ")";
     p.attention = parse_kernel(yaml_string(n, "attention", path, at), path, at + ".attention");
     p.tp_comm_overlap = yaml_number(n, "tp_comm_overlap", path, at);
+    p.ep_comm_overlap = yaml_number_or(n, "ep_comm_overlap", 0.0, path, at);
     p.elementwise_passes = yaml_number(n, "elementwise_passes", path, at);
     p.fp8_cast_passes = yaml_number(n, "fp8_cast_passes", path, at);
     p.grad_reduce_bytes = yaml_number(n, "grad_reduce_bytes", path, at);

@@ -60,6 +60,7 @@ struct SoftwareProfile {
   std::string name;
   AttentionKernel attention = AttentionKernel::Native;
   double tp_comm_overlap = 0.0;         // fraction of tensor-parallel communication hidden under GEMMs
+  double ep_comm_overlap = 0.0;         // fraction of expert-parallel all-to-all hidden (overlapped schedules)
   double elementwise_passes = 1.0;      // HBM passes of element-wise work relative to fully fused
   double grad_reduce_bytes = 4.0;       // bytes per gradient element in the data-parallel reduction
   double dp_bucket_params = 40e6;       // gradient/parameter bucket size, elements

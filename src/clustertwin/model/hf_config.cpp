@@ -77,13 +77,80 @@ void read_llama_style(const Reader& r, ModelSpec& m) {
   m.dropout = r.number_or("attention_dropout", 0.0);
 }
 
-void read_moe(const Reader& r, ModelSpec& m) {
+// Routed experts and which layers use them (Mixtral, Qwen3-MoE, DeepSeek-V3, Llama 4, GPT-OSS).
+void read_moe(const Reader& r, ModelSpec& m, const std::string& type) {
   m.moe.num_experts = static_cast<int>(r.integer_or({"num_local_experts", "num_experts", "n_routed_experts"}, 0));
   if (!m.moe.enabled()) return;
-  m.moe.top_k = static_cast<int>(r.integer({"num_experts_per_tok"}));
+  m.moe.top_k = static_cast<int>(r.integer({"num_experts_per_tok", "experts_per_token"}));
+  if (m.moe.top_k <= 0 || m.moe.top_k > m.moe.num_experts)
+    throw InputError(r.file, "num_experts_per_tok", "must be between 1 and the number of experts");
+  // Mixtral, GPT-OSS and Llama 4 size experts with intermediate_size; the others have a
+  // separate moe_intermediate_size.
   m.moe.expert_ffn_hidden = r.integer_or({"moe_intermediate_size"}, m.ffn_hidden);
-  m.moe.shared_experts = static_cast<int>(r.integer_or({"n_shared_experts"}, 0));
-  m.moe.first_dense_layers = static_cast<int>(r.integer_or({"first_k_dense_replace"}, 0));
+  if (type == "llama4_text" || type == "llama4") {
+    m.ffn_hidden = r.integer_or({"intermediate_size_mlp"}, m.ffn_hidden);  // dense layers
+    m.moe.shared_ffn_hidden = m.moe.expert_ffn_hidden;                    // one shared expert
+  }
+  m.moe.shared_ffn_hidden += r.integer_or({"n_shared_experts"}, 0) * m.moe.expert_ffn_hidden;
+  m.moe.shared_ffn_hidden += r.integer_or({"moe_shared_expert_intermediate_size", "shared_expert_intermediate_size"}, 0);
+  // Which layers are MoE.
+  const std::int64_t first_dense = r.integer_or({"first_k_dense_replace"}, 0);
+  const std::int64_t step = r.integer_or({"decoder_sparse_step", "interleave_moe_layer_step"}, 1);
+  std::vector<std::int64_t> mlp_only;
+  if (r.has("mlp_only_layers") && r.j["mlp_only_layers"].is_array())
+    for (const auto& v : r.j["mlp_only_layers"]) mlp_only.push_back(v.get<std::int64_t>());
+  m.layer_plan.assign(m.layers, LayerSpec{});
+  for (std::int64_t i = 0; i < m.layers; ++i) {
+    const bool dense = i < first_dense || std::find(mlp_only.begin(), mlp_only.end(), i) != mlp_only.end() ||
+                       (step > 1 && (i + 1) % step != 0);
+    m.layer_plan[i].ffn = dense ? FfnKind::Dense : FfnKind::Moe;
+  }
+}
+
+void read_mla(const Reader& r, ModelSpec& m) {
+  m.mla.kv_lora_rank = r.integer_or({"kv_lora_rank"}, 0);
+  if (!m.mla.enabled()) return;
+  m.mla.q_lora_rank = r.integer_or({"q_lora_rank"}, 0);
+  m.mla.qk_nope_head_dim = r.integer({"qk_nope_head_dim"});
+  m.mla.qk_rope_head_dim = r.integer({"qk_rope_head_dim"});
+  m.mla.v_head_dim = r.integer({"v_head_dim"});
+  m.head_dim = m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim;
+  m.kv_heads = m.heads;  // latent KV expands to one K/V per head
+}
+
+// GPT-OSS alternates sliding-window and full attention layers.
+void read_sliding_window(const Reader& r, ModelSpec& m) {
+  m.sliding_window = r.integer_or({"sliding_window"}, 0);
+  if (m.sliding_window <= 0 || !r.has("layer_types") || !r.j["layer_types"].is_array()) return;
+  const auto& types = r.j["layer_types"];
+  if (static_cast<std::int64_t>(types.size()) != m.layers)
+    throw InputError(r.file, "layer_types", "needs one entry per layer");
+  if (m.layer_plan.empty()) m.layer_plan.assign(m.layers, LayerSpec{});
+  for (std::int64_t i = 0; i < m.layers; ++i)
+    m.layer_plan[i].sliding_window = types[i].is_string() && types[i].get<std::string>() == "sliding_attention";
+}
+
+// Nemotron-H: one layer per pattern character, M = Mamba-2, * = attention, - = MLP, E = MoE.
+void read_hybrid_pattern(const Reader& r, ModelSpec& m) {
+  const std::string pattern = r.string_or("hybrid_override_pattern", "");
+  if (pattern.empty()) throw InputError(r.file, "hybrid_override_pattern", "missing");
+  m.layers = static_cast<std::int64_t>(pattern.size());
+  m.layer_plan.clear();
+  for (char c : pattern) {
+    switch (c) {
+      case 'M': m.layer_plan.push_back({MixerKind::Mamba, FfnKind::None}); break;
+      case '*': m.layer_plan.push_back({MixerKind::Attention, FfnKind::None}); break;
+      case '-': m.layer_plan.push_back({MixerKind::None, FfnKind::Dense}); break;
+      case 'E': m.layer_plan.push_back({MixerKind::None, FfnKind::Moe}); break;
+      default: throw InputError(r.file, "hybrid_override_pattern", std::string("unknown layer type '") + c + "'");
+    }
+  }
+  m.mamba.heads = r.integer({"mamba_num_heads"});
+  m.mamba.head_dim = r.integer({"mamba_head_dim"});
+  m.mamba.state = r.integer({"ssm_state_size"});
+  m.mamba.groups = r.integer_or({"n_groups"}, 1);
+  m.mamba.conv_kernel = r.integer_or({"conv_kernel"}, 4);
+  m.mamba.chunk = r.integer_or({"chunk_size"}, 256);
 }
 
 ModelSpec from_json(const json& j, const std::string& file) {
@@ -92,12 +159,40 @@ ModelSpec from_json(const json& j, const std::string& file) {
   ModelSpec m;
   const std::string type = r.string_or("model_type", "");
   m.name = r.string_or("_name", std::filesystem::path(file).stem().string());
-  if (type == "llama" || type == "mistral" || type == "qwen2" || type == "qwen3" || type == "nemotron" ||
-      type == "mixtral" || type == "qwen3_moe" || type == "deepseek_v3" || type == "gemma" || type == "phi3") {
-    read_llama_style(r, m);
-    if (type == "qwen2") m.bias = true;  // Qwen2 has biases on Q, K, V
+  static const std::vector<std::string> llama_like = {"llama",     "mistral",     "qwen2",     "qwen3",  "nemotron",
+                                                       "mixtral",   "qwen3_moe",   "deepseek_v3", "kimi_k2", "gemma",
+                                                       "phi3",      "llama4_text", "llama4",    "gpt_oss", "nemotron_h"};
+  if (std::find(llama_like.begin(), llama_like.end(), type) != llama_like.end()) {
+    // Llama 4 nests the language model's fields in text_config.
+    const bool nested = (type == "llama4") && j.contains("text_config") && j["text_config"].is_object();
+    const Reader t{nested ? j["text_config"] : j, file};
+    if (type == "nemotron_h") {
+      m.layers = static_cast<std::int64_t>(t.string_or("hybrid_override_pattern", "").size());
+      m.hidden = t.integer({"hidden_size"});
+      m.heads = t.integer({"num_attention_heads"});
+      m.kv_heads = t.integer_or({"num_key_value_heads"}, m.heads);
+      m.ffn_hidden = t.integer_or({"intermediate_size"}, 4 * m.hidden);
+      m.vocab = t.integer({"vocab_size"});
+      m.max_seq = t.integer_or({"max_position_embeddings"}, 8192);
+      m.head_dim = t.integer_or({"head_dim", "attention_head_dim"}, m.hidden / m.heads);
+      m.mlp = mlp_from_activation(t.string_or("mlp_hidden_act", "relu2"), file);
+      m.tied_embeddings = t.boolean_or("tie_word_embeddings", false);
+      m.position = PositionKind::Rope;  // no positional encoding at all; RoPE costs nothing here
+      read_hybrid_pattern(t, m);
+    } else {
+      read_llama_style(t, m);
+      read_mla(t, m);
+    }
+    if (type == "qwen2" || type == "gpt_oss") m.bias = true;  // biases on Q, K, V (GPT-OSS: on all linears)
     if (type == "nemotron") m.norm = NormKind::LayerNorm;
-    read_moe(r, m);
+    std::vector<LayerSpec> hybrid = m.layer_plan;
+    read_moe(t, m, type);
+    if (type == "nemotron_h") {
+      m.layer_plan = hybrid;  // the pattern already says which layers are MoE
+      m.moe.gated = m.gated_mlp();
+    }
+    read_sliding_window(t, m);
+    m.mtp_layers = static_cast<int>(t.integer_or({"num_nextn_predict_layers"}, 0));
   } else if (type == "gpt2") {
     m.hidden = r.integer({"n_embd", "hidden_size"});
     m.layers = r.integer({"n_layer", "num_hidden_layers"});
@@ -137,7 +232,10 @@ ModelSpec from_json(const json& j, const std::string& file) {
     m.max_seq = r.integer_or({"max_seq_len"}, 2048);
     m.mlp = MlpKind::Gelu;
     m.norm = NormKind::LayerNorm;
-    m.position = PositionKind::Alibi;
+    const bool alibi = j.contains("attn_config") && j["attn_config"].is_object() &&
+                       j["attn_config"].value("alibi", false);
+    m.position = alibi ? PositionKind::Alibi : (r.boolean_or("learned_pos_emb", true) ? PositionKind::Learned
+                                                                                       : PositionKind::Alibi);
     m.bias = !r.boolean_or("no_bias", true);
     m.tied_embeddings = true;
   } else if (type == "bloom") {
@@ -170,7 +268,8 @@ ModelSpec from_json(const json& j, const std::string& file) {
   } else {
     throw InputError(file, "model_type",
                      type.empty() ? "missing" : "unsupported model_type '" + type + "' (supported: llama, mistral, "
-                     "qwen2, qwen3, nemotron, gpt2, gpt_neox, mpt, bloom, falcon, mixtral, qwen3_moe, deepseek_v3)");
+                     "qwen2, qwen3, nemotron, gpt2, gpt_neox, mpt, bloom, falcon, mixtral, qwen3_moe, deepseek_v3, "
+                     "kimi_k2, llama4, gpt_oss, nemotron_h)");
   }
   if (m.head_dim == 0 && m.heads > 0) m.head_dim = m.hidden / m.heads;
   check_model(m, file);
@@ -192,6 +291,14 @@ void check_model(const ModelSpec& m, const std::string& source) {
   positive(m.head_dim, "head_dim");
   if (m.heads % m.kv_heads != 0)
     throw InputError(source, "num_key_value_heads", "must divide num_attention_heads");
+  if (!m.layer_plan.empty() && static_cast<std::int64_t>(m.layer_plan.size()) != m.layers)
+    throw InputError(source, "num_hidden_layers", "disagrees with the per-layer plan");
+  if (m.moe.enabled()) positive(m.moe.expert_ffn_hidden, "moe_intermediate_size");
+  for (const LayerSpec& l : m.layer_plan)
+    if (l.mixer == MixerKind::Mamba) {
+      positive(m.mamba.heads, "mamba_num_heads");
+      positive(m.mamba.state, "ssm_state_size");
+    }
 }
 
 ModelSpec model_from_hf_json_text(const std::string& text, const std::string& source_name) {

@@ -27,8 +27,8 @@ cost::Link group_all_reduce_link(const GroupPlacement& g, const SystemSpec& sys,
                                  const NetworkCalibration& net);
 
 struct LayoutTopology {
-  GroupPlacement tp, cp, dp, pp;
-  cost::Link tp_link, tp_all_reduce_link, cp_link, dp_link, dp_all_reduce_link, pp_link;
+  GroupPlacement tp, cp, dp, pp, ep, expert_dp;
+  cost::Link tp_link, tp_all_reduce_link, cp_link, dp_link, dp_all_reduce_link, pp_link, ep_link, expert_dp_link;
 };
 
 LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const DeviceCalibration& dev,

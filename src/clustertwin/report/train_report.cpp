@@ -35,6 +35,7 @@ std::vector<std::pair<std::string, double>> breakdown_rows(const TimeBreakdown& 
           {"recompute", b.recompute_s},
           {"exposed TP communication", b.tp_exposed_s},
           {"exposed CP communication", b.cp_exposed_s},
+          {"exposed EP all-to-all", b.ep_exposed_s},
           {"exposed DP communication", b.dp_exposed_s},
           {"pipeline bubble and p2p waits", b.bubble_s},
           {"optimizer step", b.optimizer_s},
@@ -108,6 +109,7 @@ nlohmann::ordered_json train_to_json(const TrainResult& r) {
   auto bd = [](const TimeBreakdown& b) {
     return nlohmann::ordered_json{{"compute_s", b.compute_s - b.recompute_s}, {"recompute_s", b.recompute_s},
                                   {"tp_exposed_s", b.tp_exposed_s},         {"cp_exposed_s", b.cp_exposed_s},
+                                  {"ep_exposed_s", b.ep_exposed_s},
                                   {"dp_exposed_s", b.dp_exposed_s},         {"bubble_s", b.bubble_s},
                                   {"optimizer_s", b.optimizer_s},           {"overhead_s", b.overhead_s}};
   };
@@ -153,7 +155,7 @@ class TraceWriter {
 
 constexpr int kOpDetailMicrobatches = 2;
 
-enum Track { kCompute = 0, kTpComm = 1, kCpComm = 2, kDpGather = 3, kDpReduce = 4, kPpFwd = 5, kPpBwd = 6 };
+enum Track { kCompute = 0, kTpComm = 1, kCpComm = 2, kDpGather = 3, kDpReduce = 4, kPpFwd = 5, kPpBwd = 6, kEpComm = 7 };
 
 const char* op_category(OpKind k) {
   switch (k) {
@@ -162,6 +164,7 @@ const char* op_category(OpKind k) {
     case OpKind::Elementwise: return "elementwise";
     case OpKind::TpComm: return "tp";
     case OpKind::CpComm: return "cp";
+    case OpKind::EpComm: return "ep";
   }
   return "op";
 }
@@ -171,11 +174,12 @@ const char* op_category(OpKind k) {
 double lay_out_pass(TraceWriter& w, int pid, const Pass& p, const std::string& prefix, double t) {
   const double tp_share = p.tp_comm_s > 0 ? p.tp_exposed_s / p.tp_comm_s : 0;
   const double cp_share = p.cp_comm_s > 0 ? p.cp_exposed_s / p.cp_comm_s : 0;
+  const double ep_share = p.ep_comm_s > 0 ? p.ep_exposed_s / p.ep_comm_s : 0;
   for (const Op& op : p.ops) {
-    if (op.kind == OpKind::TpComm || op.kind == OpKind::CpComm) {
-      const bool tp = op.kind == OpKind::TpComm;
-      w.slice(pid, tp ? kTpComm : kCpComm, prefix + op.name, op_category(op.kind), t, op.time_s);
-      t += op.time_s * (tp ? tp_share : cp_share);
+    if (op.kind == OpKind::TpComm || op.kind == OpKind::CpComm || op.kind == OpKind::EpComm) {
+      const bool tp = op.kind == OpKind::TpComm, cp = op.kind == OpKind::CpComm;
+      w.slice(pid, tp ? kTpComm : (cp ? kCpComm : kEpComm), prefix + op.name, op_category(op.kind), t, op.time_s);
+      t += op.time_s * (tp ? tp_share : (cp ? cp_share : ep_share));
     } else {
       w.slice(pid, kCompute, prefix + op.name, op_category(op.kind), t, op.time_s);
       t += op.time_s;
@@ -189,10 +193,11 @@ double lay_out_pass(TraceWriter& w, int pid, const Pass& p, const std::string& p
 std::string train_chrome_trace(const TrainResult& r) {
   TraceWriter w;
   const auto& l = r.scenario.layout;
-  const char* track_names[] = {"compute", "TP comm", "CP comm", "DP all-gather", "DP reduce", "PP send fwd", "PP send bwd"};
+  const char* track_names[] = {"compute",   "TP comm",     "CP comm",     "DP all-gather",
+                               "DP reduce", "PP send fwd", "PP send bwd", "EP all-to-all"};
   for (int st = 0; st < l.pp; ++st) {
     w.meta(st, 0, "process_name", fmt::format("pipeline stage {}", st));
-    for (int t = 0; t < 7; ++t) w.meta(st, t, "thread_name", track_names[t]);
+    for (int t = 0; t < 8; ++t) w.meta(st, t, "thread_name", track_names[t]);
   }
   const sim::TaskGraph& G = r.graph;
   const int streams_per_stage = 5;
@@ -230,7 +235,7 @@ std::string train_chrome_trace(const TrainResult& r) {
           if (ci.embedding) t = lay_out_pass(w, st, r.embedding.fwd, "", t);
           for (int k = 0; k < ci.layers; ++k) {
             const double begin = t;
-            t = lay_out_pass(w, st, r.layer.fwd, "", t);
+            t = lay_out_pass(w, st, r.kind_passes[r.kind_of_layer[ci.first_layer + k]].fwd, "", t);
             w.slice(st, kCompute, fmt::format("layer {}", ci.first_layer + k), "layer", begin, t - begin);
           }
           if (ci.lm_head) t = lay_out_pass(w, st, r.lm_head.fwd, "", t);
@@ -241,8 +246,9 @@ std::string train_chrome_trace(const TrainResult& r) {
           }
           for (int k = ci.layers - 1; k >= 0; --k) {
             const double begin = t;
-            t = lay_out_pass(w, st, r.layer.recompute, "", t);
-            t = lay_out_pass(w, st, r.layer.bwd, "", t);
+            const LayerPasses& passes = r.kind_passes[r.kind_of_layer[ci.first_layer + k]];
+            t = lay_out_pass(w, st, passes.recompute, "", t);
+            t = lay_out_pass(w, st, passes.bwd, "", t);
             w.slice(st, kCompute, fmt::format("layer {} bwd", ci.first_layer + k), "layer", begin, t - begin);
           }
           if (ci.embedding) lay_out_pass(w, st, r.embedding.bwd, "", t);

@@ -1,24 +1,87 @@
 #include "clustertwin/train/memory_model.hpp"
 
+#include <algorithm>
+
 namespace ct {
 
-double layer_activation_bytes(const ModelSpec& m, const ParallelLayout& l, bool flash_attention) {
+namespace {
+
+// Saved bytes per token of the residual stream, split into what TP shards and what it
+// replicates (without sequence parallelism), in units of the hidden size h.
+struct PerToken {
+  double replicated = 0, sharded = 0;
+};
+
+PerToken attention_saved(const ModelSpec& m, double in_bytes, bool dropout) {
+  const double h = static_cast<double>(m.hidden);
+  // Widths of Q, K, V and the attention output, in units of h.
+  double q = static_cast<double>(m.q_dim()) / h, k = static_cast<double>(m.kv_dim()) / h, v = k, o = q;
+  PerToken t;
+  t.replicated = 2 /*input norm*/ + in_bytes /*projection input*/ + (dropout ? 1 : 0) /*dropout mask*/;
+  if (m.mla.enabled()) {
+    const MlaSpec& a = m.mla;
+    const double heads = static_cast<double>(m.heads);
+    q = k = heads * (a.qk_nope_head_dim + a.qk_rope_head_dim) / h;  // K expanded per head
+    v = o = heads * a.v_head_dim / h;
+    t.replicated += (a.q_lora_rank + a.kv_lora_rank) * in_bytes / h;  // latents feeding the up-projections
+  }
+  t.sharded = 2 * (q + k + v) /*Q, K, V*/ + in_bytes * o /*attention output = out_proj input*/;
+  return t;
+}
+
+PerToken mamba_saved(const ModelSpec& m, double in_bytes) {
+  const MambaSpec& s = m.mamba;
+  const double h = static_cast<double>(m.hidden), d = static_cast<double>(s.inner()) / h;
+  const double bc = 2.0 * s.groups * s.state / h, heads = static_cast<double>(s.heads) / h;
+  return {2 + in_bytes, 2 * (2 * d + bc + heads) /*in_proj out*/ + 2 * (d + bc) /*conv out*/ + 2 * d /*scan out*/ +
+                            in_bytes * d /*out_proj input*/};
+}
+
+PerToken mlp_saved(double f_over_h, bool gated, double in_bytes, bool dropout) {
+  return {2 /*norm*/ + in_bytes /*fc1 input*/ + (dropout ? 1 : 0), 2 * f_over_h * (gated ? 2 : 1) + in_bytes * f_over_h};
+}
+
+PerToken moe_saved(const ModelSpec& m, double in_bytes) {
+  const MoeSpec& e = m.moe;
+  const double h = static_cast<double>(m.hidden), k = e.top_k, f = static_cast<double>(e.expert_ffn_hidden) / h;
+  PerToken t;
+  // All per token of the residual stream; MoE tokens are sequence-parallel, so all of it shards.
+  t.sharded = 2 /*norm*/ + 2 /*router input*/ + k * in_bytes /*permuted tokens*/ + k * 2 * f * (e.gated ? 2 : 1) +
+              k * in_bytes * f /*expert fc2 input*/ + k * 2 /*combined outputs*/;
+  if (e.shared_ffn_hidden > 0) {
+    const PerToken s = mlp_saved(static_cast<double>(e.shared_ffn_hidden) / h, e.gated, in_bytes, false);
+    t.sharded += s.sharded + s.replicated - 2;  // shares the norm
+  }
+  return t;
+}
+
+}  // namespace
+
+double layer_activation_bytes(const ModelSpec& m, const ParallelLayout& l, const LayerSpec& spec, bool flash_attention) {
   const double s = static_cast<double>(l.seq_len) / l.cp, b = l.micro_batch, h = static_cast<double>(m.hidden);
   const double t = l.tp, a = static_cast<double>(m.heads);
-  const double q = static_cast<double>(m.q_dim()) / h, kv = static_cast<double>(m.kv_dim()) / h;
-  const double f = static_cast<double>(m.ffn_hidden) / h;
   const bool dropout = m.dropout > 0;
-  // GEMM inputs Transformer Engine keeps in FP8 for the backward pass.
+  // GEMM inputs Transformer Engine keeps in FP8/FP4 for the backward pass.
   const double in_bytes = is_low_precision(l.precision) ? gemm_operand_bytes(l.precision) : 2.0;
-  // Per s*b*h, split into what TP shards and what it replicates without sequence parallelism.
-  const double replicated = 2 /*input norm*/ + in_bytes /*QKV input*/ + 2 /*post-attn norm*/ + in_bytes /*fc1 input*/ +
-                            (dropout ? 2 : 0) /*attention and MLP dropout masks*/;
-  const double sharded = 2 * (q + 2 * kv) /*Q, K, V*/ + in_bytes * q /*attention output = proj input*/ +
-                         2 * f * (m.gated_mlp() ? 2 : 1) /*activation input*/ + in_bytes * f /*fc2 input*/;
-  double per_sbh = l.sequence_parallel ? (replicated + sharded) / t : replicated + sharded / t;
+  PerToken total;
+  auto add = [&](PerToken p) {
+    total.replicated += p.replicated;
+    total.sharded += p.sharded;
+  };
+  if (spec.mixer == MixerKind::Attention) add(attention_saved(m, in_bytes, dropout));
+  if (spec.mixer == MixerKind::Mamba) add(mamba_saved(m, in_bytes));
+  if (spec.ffn == FfnKind::Dense) add(mlp_saved(static_cast<double>(m.ffn_hidden) / h, m.gated_mlp(), in_bytes, dropout));
+  if (spec.ffn == FfnKind::Moe) add(moe_saved(m, in_bytes));
+  const double per_sbh = l.sequence_parallel ? (total.replicated + total.sharded) / t : total.replicated + total.sharded / t;
   double bytes = per_sbh * s * b * h;
-  if (!flash_attention) bytes += 5.0 * a * s * s * b / t;  // softmax, its dropout mask and output
+  // Unfused attention keeps the softmax scores, their dropout mask and output: 5 a s^2 b.
+  const double keys = spec.sliding_window && m.sliding_window > 0 ? std::min<double>(s, m.sliding_window) : s;
+  if (spec.mixer == MixerKind::Attention && !flash_attention) bytes += 5.0 * a * s * keys * b / t;
   return bytes;
+}
+
+double layer_activation_bytes(const ModelSpec& m, const ParallelLayout& l, bool flash_attention) {
+  return layer_activation_bytes(m, l, LayerSpec{}, flash_attention);
 }
 
 double layer_checkpoint_bytes(const ModelSpec& m, const ParallelLayout& l) {
@@ -27,8 +90,8 @@ double layer_checkpoint_bytes(const ModelSpec& m, const ParallelLayout& l) {
   return l.sequence_parallel ? bytes / l.tp : bytes;
 }
 
-MemoryBreakdown state_memory(double params, const ParallelLayout& l, const SoftwareProfile& p) {
-  const double shard = l.shard_size();
+MemoryBreakdown state_memory(double params, const ParallelLayout& l, const SoftwareProfile& p, int shard_ranks) {
+  const double shard = shard_ranks > 0 ? shard_ranks : l.shard_size();
   MemoryBreakdown mem;
   double weight_bytes = p.weight_bytes_per_param;
   if (is_low_precision(l.precision)) {

@@ -21,7 +21,7 @@ using sim::TaskId;
 struct ChunkCost {
   double fwd_s = 0, bwd_s = 0;
   double fwd_compute_s = 0, bwd_compute_s = 0, recompute_s = 0;
-  double tp_exposed_s = 0, cp_exposed_s = 0;
+  double tp_exposed_s = 0, cp_exposed_s = 0, ep_exposed_s = 0;
   double gather_s = 0;         // parameter all-gather (ZeRO-1/2: once per step; ZeRO-3: per pass)
   double reduce_s = 0;         // gradient reduce-scatter / all-reduce
   double replica_reduce_s = 0; // hybrid sharding: all-reduce of shards across replicas
@@ -59,8 +59,16 @@ class StepBuilder {
         ci.layers = counts[g];
         ci.embedding = g == 0;
         ci.lm_head = g == P_ * V_ - 1;
-        ci.params = (ci.layers * layer_params(m) + (ci.embedding ? embedding_params(m) : 0.0) +
-                     (ci.lm_head ? head_params + m.hidden : 0.0)) / l_.tp;
+        ci.mtp_layers = ci.lm_head ? m.mtp_layers : 0;
+        // Dense weights split over TP; each GPU holds num_experts / ep whole experts.
+        double dense = 0, experts = 0;
+        for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) add_layer_params(m.layer(i), dense, experts);
+        for (int i = 0; i < ci.mtp_layers; ++i) {
+          add_layer_params(m.layer(m.layers - 1), dense, experts);
+          dense += 2.0 * m.hidden * m.hidden;  // MTP projection
+        }
+        ci.params = (dense + (ci.embedding ? embedding_params(m) : 0.0) + (ci.lm_head ? head_params + m.hidden : 0.0)) / l_.tp;
+        ci.expert_params = experts;
       }
     costs_.resize(r_.chunks.size());
     for (std::size_t i = 0; i < r_.chunks.size(); ++i) costs_[i] = chunk_cost(r_.chunks[i]);
@@ -94,8 +102,15 @@ class StepBuilder {
  private:
   std::size_t idx(int st, int c, int i) const { return (static_cast<std::size_t>(st) * V_ + c) * M_ + i; }
 
+  void add_layer_params(const LayerSpec& spec, double& dense, double& experts) const {
+    const ModelSpec& m = s_.model;
+    const double routed = spec.ffn == FfnKind::Moe ? m.moe.num_experts * expert_params(m) : 0.0;
+    dense += layer_params(m, spec) - routed;
+    experts += routed / l_.ep;
+  }
+
   ChunkCost chunk_cost(const ChunkInfo& ci) const {
-    const LayerPasses &L = r_.layer, &E = r_.embedding, &H = r_.lm_head;
+    const LayerPasses &E = r_.embedding, &H = r_.lm_head;
     ChunkCost cc;
     auto add = [&](const LayerPasses& p, double times) {
       cc.fwd_compute_s += times * p.fwd.compute_s;
@@ -103,12 +118,14 @@ class StepBuilder {
       cc.recompute_s += times * p.recompute.compute_s;
       cc.tp_exposed_s += times * (p.fwd.tp_exposed_s + p.bwd.tp_exposed_s + p.recompute.tp_exposed_s);
       cc.cp_exposed_s += times * (p.fwd.cp_exposed_s + p.bwd.cp_exposed_s + p.recompute.cp_exposed_s);
+      cc.ep_exposed_s += times * (p.fwd.ep_exposed_s + p.bwd.ep_exposed_s + p.recompute.ep_exposed_s);
       cc.fwd_s += times * p.fwd.total_s();
       cc.bwd_s += times * (p.bwd.total_s() + p.recompute.total_s());
     };
-    add(L, ci.layers);
+    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) add(r_.kind_passes[r_.kind_of_layer[i]], 1);
     if (ci.embedding) add(E, 1);
-    if (ci.lm_head) add(H, 1);
+    if (ci.lm_head) add(H, 1 + ci.mtp_layers);  // each MTP module predicts through the LM head again
+    if (ci.mtp_layers > 0) add(r_.kind_passes[r_.kind_of_layer[s_.model.layers - 1]], ci.mtp_layers);
     cc.fwd_s += s_.profile.microbatch_overhead_s;
     cc.bwd_s += s_.profile.microbatch_overhead_s;
 
@@ -122,6 +139,14 @@ class StepBuilder {
                                                           : ci.params / std::max(1, ci.layers);
     cc.bucket_fraction = ci.params > 0 ? std::min(1.0, bucket / ci.params) : 1.0;
     if (l_.lora) return cc;  // frozen base weights: nothing to reduce, gather or update
+    // Expert weights: reduced and gathered over the expert-data-parallel ranks that hold them.
+    const int edp = topo.expert_dp.size;
+    if (ci.expert_params > 0 && l_.sharding != DpSharding::None) {
+      cc.reduce_s += cost::reduce_scatter_time_s(ci.expert_params * s_.profile.grad_reduce_bytes, edp, topo.expert_dp_link);
+      cc.gather_s += cost::all_gather_time_s(ci.expert_params * 2.0, edp, topo.expert_dp_link);
+    } else if (ci.expert_params > 0) {
+      cc.reduce_s += cost::all_reduce_time_s(ci.expert_params * s_.profile.grad_reduce_bytes, edp, topo.expert_dp_link);
+    }
     switch (l_.sharding) {
       case DpSharding::None:
         cc.reduce_s = cost::all_reduce_time_s(grad_bytes, l_.replicas(), topo.dp_all_reduce_link);
@@ -151,7 +176,8 @@ class StepBuilder {
     const double shard = l_.sharding == DpSharding::None ? 1.0 : l_.shard_size();
     const double bytes_per_param = 2 * (s_.profile.master_bytes_per_param + s_.profile.optimizer_state_bytes_per_param) +
                                    2 * s_.profile.grad_bytes_per_param + 2.0;
-    cc.optimizer_s = cost::memory_bound_time_s(ci.params / shard * bytes_per_param,
+    const double expert_shard = l_.sharding == DpSharding::None ? 1.0 : edp;
+    cc.optimizer_s = cost::memory_bound_time_s((ci.params / shard + ci.expert_params / expert_shard) * bytes_per_param,
                                                sys.gpu.hbm_bytes_per_s * dev.hbm_fraction, 0.0);
     return cc;
   }
@@ -305,6 +331,7 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
     tb.recompute_s += M * cc.recompute_s;
     tb.tp_exposed_s += M * cc.tp_exposed_s;
     tb.cp_exposed_s += M * cc.cp_exposed_s;
+    tb.ep_exposed_s += M * cc.ep_exposed_s;
     tb.overhead_s += 2 * M * r.scenario.profile.microbatch_overhead_s;
   }
   tb.overhead_s += r.scenario.profile.step_overhead_s;
@@ -327,8 +354,10 @@ void check_supported(const TrainScenario& s) {
   if (s.system.gpu.peak(fmt) <= 0)
     throw InputError("--precision", "precision",
                      fmt::format("{} has no {} tensor cores", s.system.gpu.name, to_string(s.layout.precision)));
-  if (s.model.moe.enabled())
-    throw InputError(s.model.name, "num_experts", "mixture-of-experts layers are not modelled yet");
+  const ParallelLayout& l = s.layout;
+  if (s.model.moe.enabled() && s.model.moe.num_experts % l.ep != 0)
+    throw InputError("--ep", "ep", fmt::format("must divide the {} experts", s.model.moe.num_experts));
+  if (l.moe_imbalance < 1.0) throw InputError("--moe-imbalance", "moe_imbalance", "must be >= 1");
 }
 
 TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt) {
@@ -338,7 +367,18 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const DeviceCalibration& dev = cal.device(s.system.gpu.id);
   r.topology = map_layout(l, s.system, dev, cal.network);
   const CostContext ctx{s.model, l, s.system, dev, cal.kernels, s.profile, r.topology};
-  r.layer = transformer_layer_passes(ctx);
+  // One set of passes per distinct layer kind (a few even for hybrid models).
+  r.kind_of_layer.resize(s.model.layers);
+  for (std::int64_t i = 0; i < s.model.layers; ++i) {
+    const LayerSpec spec = s.model.layer(i);
+    auto it = std::find(r.kinds.begin(), r.kinds.end(), spec);
+    if (it == r.kinds.end()) {
+      r.kinds.push_back(spec);
+      r.kind_passes.push_back(layer_passes(ctx, spec));
+      it = r.kinds.end() - 1;
+    }
+    r.kind_of_layer[i] = static_cast<int>(it - r.kinds.begin());
+  }
   r.embedding = embedding_passes(ctx);
   r.lm_head = lm_head_passes(ctx);
 
@@ -359,20 +399,32 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const bool full = l.recompute == Recompute::Full;
   // The softmax scores are not kept with fused (flash) attention, nor under selective recompute.
   const bool no_scores = s.profile.attention != AttentionKernel::Unfused || l.recompute == Recompute::Selective;
-  const double layer_act = layer_activation_bytes(s.model, l, no_scores);
+  std::vector<double> kind_act(r.kinds.size());
+  double largest_layer_act = 0;
+  for (std::size_t k = 0; k < r.kinds.size(); ++k) {
+    kind_act[k] = layer_activation_bytes(s.model, l, r.kinds[k], no_scores);
+    largest_layer_act = std::max(largest_layer_act, kind_act[k]);
+  }
   const double layer_ckpt = layer_checkpoint_bytes(s.model, l);
+  auto chunk_activations = [&](const ChunkInfo& ci) {
+    double bytes = 0;
+    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) bytes += full ? layer_ckpt : kind_act[r.kind_of_layer[i]];
+    bytes += ci.mtp_layers * (full ? layer_ckpt : kind_act[r.kind_of_layer[s.model.layers - 1]]);
+    return bytes;
+  };
   const double tokens = static_cast<double>(l.micro_batch) * l.seq_len / l.cp;
   const double logits = tokens * s.model.vocab / l.tp * s.profile.logits_bytes_per_element;
   r.memory_capacity_bytes = s.system.gpu.hbm_bytes;
   const int V = l.vp, M = l.microbatches();
   for (int st = 0; st < l.pp; ++st) {
-    double params = 0, largest_chunk = 0;
+    double params = 0, expert_params = 0, largest_chunk = 0;
     std::vector<double> act(V);
     for (int c = 0; c < V; ++c) {
       const ChunkInfo& ci = r.chunks[st * V + c];
       params += ci.params;
-      largest_chunk = std::max(largest_chunk, ci.params);
-      act[c] = ci.layers * (full ? layer_ckpt : layer_act) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
+      expert_params += ci.expert_params;
+      largest_chunk = std::max(largest_chunk, ci.params + ci.expert_params);
+      act[c] = chunk_activations(ci) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
     }
     double in_flight = 0, peak = 0;
     for (const ScheduleEntry& e : pipeline_schedule(st, l.pp, V, M)) {
@@ -380,7 +432,13 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
       peak = std::max(peak, in_flight);
     }
     MemoryBreakdown mem = state_memory(params, l, s.profile);
-    mem.activations_bytes = peak + (full ? layer_act : 0.0);
+    if (expert_params > 0) {
+      const MemoryBreakdown e = state_memory(expert_params, l, s.profile, r.topology.expert_dp.size);
+      mem.weights_bytes += e.weights_bytes;
+      mem.gradients_bytes += e.gradients_bytes;
+      mem.optimizer_bytes += e.optimizer_bytes;
+    }
+    mem.activations_bytes = peak + (full ? largest_layer_act : 0.0);
     bool has_head = false;
     for (int c = 0; c < V; ++c) has_head |= r.chunks[st * V + c].lm_head;
     mem.other_bytes = cal.memory.runtime_reserved_bytes + (has_head ? logits : 0.0);
@@ -402,9 +460,17 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
 
 TimeBreakdown extrapolate(const TimeBreakdown& a, const TimeBreakdown& b, double k) {
   auto lin = [k](double x, double y) { return x + k * (y - x); };
-  return {lin(a.compute_s, b.compute_s),       lin(a.recompute_s, b.recompute_s), lin(a.tp_exposed_s, b.tp_exposed_s),
-          lin(a.cp_exposed_s, b.cp_exposed_s), lin(a.dp_exposed_s, b.dp_exposed_s), lin(a.optimizer_s, b.optimizer_s),
-          lin(a.overhead_s, b.overhead_s),     lin(a.bubble_s, b.bubble_s)};
+  TimeBreakdown t;
+  t.compute_s = lin(a.compute_s, b.compute_s);
+  t.recompute_s = lin(a.recompute_s, b.recompute_s);
+  t.tp_exposed_s = lin(a.tp_exposed_s, b.tp_exposed_s);
+  t.cp_exposed_s = lin(a.cp_exposed_s, b.cp_exposed_s);
+  t.ep_exposed_s = lin(a.ep_exposed_s, b.ep_exposed_s);
+  t.dp_exposed_s = lin(a.dp_exposed_s, b.dp_exposed_s);
+  t.optimizer_s = lin(a.optimizer_s, b.optimizer_s);
+  t.overhead_s = lin(a.overhead_s, b.overhead_s);
+  t.bubble_s = lin(a.bubble_s, b.bubble_s);
+  return t;
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct TimeBreakdown {
   double recompute_s = 0;      // of which recompute
   double tp_exposed_s = 0;     // TP collectives not hidden under GEMMs
   double cp_exposed_s = 0;     // ring-attention exchange not hidden under attention
+  double ep_exposed_s = 0;     // expert-parallel all-to-all not hidden
   double dp_exposed_s = 0;     // data-parallel gradient/parameter traffic not hidden
   double optimizer_s = 0;      // the optimizer step
   double overhead_s = 0;       // host-side per-step and per-micro-batch costs
@@ -39,7 +40,9 @@ struct TimeBreakdown {
 struct ChunkInfo {
   int stage = 0, chunk = 0, first_layer = 0, layers = 0;
   bool embedding = false, lm_head = false;
-  double params = 0;  // on one GPU
+  int mtp_layers = 0;        // multi-token-prediction modules after the LM head (last chunk)
+  double params = 0;         // dense parameters on one GPU
+  double expert_params = 0;  // routed-expert parameters on one GPU
 };
 
 enum TaskTag : std::int32_t { kTagForward = 1, kTagBackward, kTagOptimizer, kTagDpGather, kTagDpReduce, kTagPpSend };
@@ -67,7 +70,10 @@ struct TrainResult {
   // Timeline (kept for trace output).
   sim::TaskGraph graph;
   std::vector<ChunkInfo> chunks;     // index: stage * vp + chunk
-  LayerPasses layer, embedding, lm_head;
+  std::vector<LayerSpec> kinds;      // distinct layer kinds of the model
+  std::vector<LayerPasses> kind_passes;
+  std::vector<int> kind_of_layer;    // per layer, index into kinds
+  LayerPasses embedding, lm_head;
 };
 
 struct SimulateOptions {

@@ -11,6 +11,7 @@ void Pass::add(Op op) {
   switch (op.kind) {
     case OpKind::TpComm: tp_comm_s += op.time_s; break;
     case OpKind::CpComm: cp_comm_s += op.time_s; break;
+    case OpKind::EpComm: ep_comm_s += op.time_s; break;
     default: compute_s += op.time_s; break;
   }
   ops.push_back(std::move(op));
@@ -89,15 +90,57 @@ class Builder {
     p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0});
   }
 
+  // The next attention op covers a sliding window (GPT-OSS) instead of the whole causal prefix.
+  void set_sliding(bool sliding) const { sliding_ = sliding; }
+
   cost::AttentionShape attention_shape() const {
     cost::AttentionShape a;
     a.batch = d_.b;
     a.heads = d_.heads_local;
     a.q_len = d_.s / d_.cp;
     a.kv_len = d_.s;
-    a.head_dim = d_.hd;
     a.causal = true;
+    const MlaSpec& mla = c_.model.mla;
+    // MLA: QK^T over the 192-wide nope+rope head, PV over the 128-wide value head.
+    a.head_dim = mla.enabled() ? 0.5 * static_cast<double>(mla.qk_nope_head_dim + mla.qk_rope_head_dim + mla.v_head_dim)
+                               : d_.hd;
+    const double window = static_cast<double>(c_.model.sliding_window);
+    if (sliding_ && window > 0 && window < d_.s) {
+      a.kv_len = window;  // each query sees a full band of `window` keys
+      a.causal = false;
+    }
     return a;
+  }
+
+  // Mamba-2 SSD (chunked scan): within each chunk of Q tokens an attention-like causal product
+  // over the state and head dimensions, plus the chunk-state updates; Triton kernels at the
+  // FlashAttention-2 efficiency.
+  Op ssd_scan(bool backward) const {
+    const MambaSpec& m = c_.model.mamba;
+    cost::AttentionShape a;
+    a.batch = d_.b * d_.s / d_.cp / static_cast<double>(m.chunk);
+    a.heads = static_cast<double>(m.heads) / d_.t;
+    a.q_len = a.kv_len = static_cast<double>(m.chunk);
+    a.head_dim = 0.5 * static_cast<double>(m.state + m.head_dim);
+    a.causal = true;
+    const double state_flops = 4.0 * d_.T * a.heads * m.head_dim * m.state;
+    auto it = c_.device.attention.find(AttentionKernel::FlashAttention2);
+    const AttentionEfficiency eff = it != c_.device.attention.end() ? it->second : AttentionEfficiency{};
+    cost::AttentionDevice dev = attn_;
+    dev.fwd_fraction = eff.fwd_fraction * c_.device.sustained_tensor_fraction;
+    dev.bwd_fraction = eff.bwd_fraction * c_.device.sustained_tensor_fraction;
+    const double chunk_s = backward ? cost::attention_bwd_time_s(a, dev) : cost::attention_fwd_time_s(a, dev);
+    const double ratio = backward ? cost::kAttentionBwdFlopRatio : 1.0;
+    const double state_s = ratio * state_flops / (dev.peak_flops * (backward ? dev.bwd_fraction : dev.fwd_fraction));
+    const double flops = ratio * (a.fwd_flops() + state_flops);
+    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, chunk_s + state_s, flops};
+  }
+
+  // Expert-parallel all-to-all of `bytes` per GPU over the EP group.
+  Op ep_all_to_all(const std::string& name, double bytes) const {
+    const int n = c_.layout.ep;
+    const double time = n > 1 ? cost::all_to_all_time_s(bytes, n, c_.topology.ep_link) : 0.0;
+    return {"ep_" + name + ".all_to_all", OpKind::EpComm, time, 0};
   }
 
   bool unfused() const { return c_.profile.attention == AttentionKernel::Unfused; }
@@ -167,6 +210,7 @@ class Builder {
     const double hidden_tp = std::min(p.tp_comm_s * c_.profile.tp_comm_overlap, gemm_s);
     p.tp_exposed_s = p.tp_comm_s - hidden_tp;
     p.cp_exposed_s = std::max(0.0, p.cp_comm_s - attention_s);
+    p.ep_exposed_s = p.ep_comm_s * (1.0 - c_.profile.ep_comm_overlap);
   }
 
  private:
@@ -187,6 +231,7 @@ class Builder {
 
   const CostContext& c_;
   Dims d_;
+  mutable bool sliding_ = false;
   double hbm_ = 0;
   cost::GemmDevice low_, bf16_;
   cost::AttentionDevice attn_;
@@ -194,73 +239,246 @@ class Builder {
 
 }  // namespace
 
-LayerPasses transformer_layer_passes(const CostContext& c) {
-  const Builder B(c);
-  const Dims& d = B.dims();
-  const bool gated = c.model.gated_mlp();
-  const double f_local = d.f / d.t;
-  const double up_n = (gated ? 2 : 1) * f_local;
-  const cost::GemmShape qkv{d.T, (d.q + 2 * d.kv) / d.t, d.h}, proj{d.T, d.h, d.q / d.t}, fc1{d.T, up_n, d.h},
-      fc2{d.T, d.h, f_local};
-  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes;
-  const double residual_bytes = 3 * d.T_sp * d.h * kActBytes;
-  const double act_bytes = (gated ? 3.0 : 2.0) * d.T * f_local * kActBytes;
-  const double rope_bytes = c.model.position == PositionKind::Rope ? 2 * d.T * (d.q + d.kv) / d.t * kActBytes : 0;
+namespace {
 
+// Appends `b` to `a` (a later block of the same pass).
+void append(Pass& a, const Pass& b) {
+  for (const Op& op : b.ops) a.ops.push_back(op);
+  a.compute_s += b.compute_s;
+  a.tp_comm_s += b.tp_comm_s, a.tp_exposed_s += b.tp_exposed_s;
+  a.cp_comm_s += b.cp_comm_s, a.cp_exposed_s += b.cp_exposed_s;
+  a.ep_comm_s += b.ep_comm_s, a.ep_exposed_s += b.ep_exposed_s;
+}
+
+void finish(const Builder& B, LayerPasses& L, bool selective_recompute_of_attention) {
+  B.settle_overlap(L.fwd);
+  B.settle_overlap(L.bwd);
+  if (!selective_recompute_of_attention) B.settle_overlap(L.recompute);
+}
+
+// Recompute: full = the whole forward again; selective = the attention core only.
+void add_recompute(const Builder& B, const CostContext& c, LayerPasses& L, bool attention) {
+  if (c.layout.recompute == Recompute::Full) {
+    L.recompute = L.fwd;
+    for (Op& op : L.recompute.ops) op.name = "recompute." + op.name;
+  } else if (c.layout.recompute == Recompute::Selective && attention) {
+    B.attention_fwd(L.recompute, "recompute.");
+    B.settle_overlap(L.recompute);
+  }
+}
+
+// Self-attention (MHA/GQA, or MLA's low-rank projections) with its norm and TP collectives.
+LayerPasses attention_block(const Builder& B, const CostContext& c, bool sliding) {
+  const Dims& d = B.dims();
+  const ModelSpec& m = c.model;
+  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
   LayerPasses L;
+  B.set_sliding(sliding);
+  std::vector<std::pair<std::string, cost::GemmShape>> in_proj;  // GEMMs before the attention core
+  double q_width = d.q, v_width = d.q;
+  if (m.mla.enabled()) {
+    const MlaSpec& a = m.mla;
+    const double heads = d.heads_local;
+    q_width = heads * (a.qk_nope_head_dim + a.qk_rope_head_dim);
+    v_width = heads * a.v_head_dim;
+    if (a.q_lora_rank > 0) {
+      in_proj.push_back({"q_down_proj", {d.T, static_cast<double>(a.q_lora_rank), d.h}});
+      in_proj.push_back({"q_up_proj", {d.T, q_width, static_cast<double>(a.q_lora_rank)}});
+    } else {
+      in_proj.push_back({"q_proj", {d.T, q_width, d.h}});
+    }
+    in_proj.push_back({"kv_down_proj", {d.T, static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim), d.h}});
+    in_proj.push_back({"kv_up_proj", {d.T, heads * (a.qk_nope_head_dim + a.v_head_dim), static_cast<double>(a.kv_lora_rank)}});
+  } else {
+    q_width = d.q / d.t, v_width = d.q / d.t;
+    in_proj.push_back({"qkv_proj", {d.T, (d.q + 2 * d.kv) / d.t, d.h}});
+  }
+  const cost::GemmShape proj{d.T, d.h, v_width};
+  const double rope_bytes = m.position == PositionKind::Rope ? 2 * d.T * (q_width + d.kv / d.t) * kActBytes : 0;
+
   Pass& fwd = L.fwd;
   fwd.add(B.elementwise("input_norm", norm_bytes));
   fwd.add(B.tp_collective("attn_in", true));
-  B.cast(fwd, "qkv.cast", d.T * d.h);
-  fwd.add(B.gemm("qkv_proj", qkv));
+  for (const auto& [name, shape] : in_proj) {
+    B.cast(fwd, name + ".cast", shape.m * shape.k);
+    fwd.add(B.gemm(name, shape));
+  }
   if (rope_bytes > 0) fwd.add(B.elementwise("rope", rope_bytes));
   fwd.add(B.cp_exchange(false));
   B.attention_fwd(fwd);
-  B.cast(fwd, "out_proj.cast", d.T * d.q / d.t);
+  B.cast(fwd, "out_proj.cast", d.T * v_width);
   fwd.add(B.gemm("out_proj", proj));
   fwd.add(B.tp_collective("attn_out", false));
-  fwd.add(B.elementwise("residual_add+post_attn_norm", residual_bytes + norm_bytes));
-  fwd.add(B.tp_collective("mlp_in", true));
-  B.cast(fwd, "fc1.cast", d.T * d.h);
-  fwd.add(B.gemm(gated ? "mlp_gate_up" : "mlp_fc1", fc1));
-  fwd.add(B.elementwise(gated ? "swiglu" : (c.model.mlp == MlpKind::Gelu ? "gelu" : "relu2"), act_bytes));
-  B.cast(fwd, "fc2.cast", d.T * f_local);
-  fwd.add(B.gemm("mlp_down", fc2));
-  fwd.add(B.tp_collective("mlp_out", false));
   fwd.add(B.elementwise("residual_add", residual_bytes));
-  B.settle_overlap(fwd);
 
   Pass& bwd = L.bwd;
   bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  bwd.add(B.tp_collective("mlp_out.bwd", true));
-  B.backward_gemms(bwd, "mlp_down", fc2);
-  bwd.add(B.elementwise("activation.bwd", 2 * act_bytes));
-  B.backward_gemms(bwd, gated ? "mlp_gate_up" : "mlp_fc1", fc1);
-  bwd.add(B.tp_collective("mlp_in.bwd", false));
-  bwd.add(B.elementwise("post_attn_norm.bwd", 2 * (residual_bytes + norm_bytes)));
   bwd.add(B.tp_collective("attn_out.bwd", true));
   B.backward_gemms(bwd, "out_proj", proj);
   bwd.add(B.cp_exchange(true));
   B.attention_bwd(bwd);
   if (rope_bytes > 0) bwd.add(B.elementwise("rope.bwd", rope_bytes));
-  B.backward_gemms(bwd, "qkv_proj", qkv);
+  for (auto it = in_proj.rbegin(); it != in_proj.rend(); ++it) B.backward_gemms(bwd, it->first, it->second);
   bwd.add(B.tp_collective("attn_in.bwd", false));
   bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
-  B.settle_overlap(bwd);
-
-  switch (c.layout.recompute) {
-    case Recompute::Full:
-      L.recompute = fwd;
-      for (Op& op : L.recompute.ops) op.name = "recompute." + op.name;
-      break;
-    case Recompute::Selective:
-      B.attention_fwd(L.recompute, "recompute.");
-      B.settle_overlap(L.recompute);
-      break;
-    case Recompute::None: break;
-  }
+  finish(B, L, true);
+  add_recompute(B, c, L, true);
+  B.set_sliding(false);
   return L;
 }
+
+// Mamba-2 mixer: in-projection, causal conv, chunked state-space scan (SSD), gated norm,
+// out-projection; heads split over TP.
+LayerPasses mamba_block(const Builder& B, const CostContext& c) {
+  const Dims& d = B.dims();
+  const MambaSpec& mb = c.model.mamba;
+  const double inner = static_cast<double>(mb.inner()) / d.t, heads = static_cast<double>(mb.heads) / d.t;
+  const double bc = 2.0 * mb.groups * mb.state / std::max<double>(1.0, std::min<double>(d.t, mb.groups));
+  const cost::GemmShape in_proj{d.T, 2 * inner + bc + heads, d.h}, out_proj{d.T, d.h, inner};
+  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
+  const double conv_bytes = 2 * d.T * (inner + bc) * kActBytes, gate_norm_bytes = 3 * d.T * inner * kActBytes;
+  LayerPasses L;
+  Pass& fwd = L.fwd;
+  fwd.add(B.elementwise("input_norm", norm_bytes));
+  fwd.add(B.tp_collective("mamba_in", true));
+  B.cast(fwd, "in_proj.cast", d.T * d.h);
+  fwd.add(B.gemm("mamba_in_proj", in_proj));
+  fwd.add(B.elementwise("causal_conv1d", conv_bytes));
+  fwd.add(B.ssd_scan(false));
+  fwd.add(B.elementwise("gated_rmsnorm", gate_norm_bytes));
+  B.cast(fwd, "out_proj.cast", d.T * inner);
+  fwd.add(B.gemm("mamba_out_proj", out_proj));
+  fwd.add(B.tp_collective("mamba_out", false));
+  fwd.add(B.elementwise("residual_add", residual_bytes));
+  Pass& bwd = L.bwd;
+  bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
+  bwd.add(B.tp_collective("mamba_out.bwd", true));
+  B.backward_gemms(bwd, "mamba_out_proj", out_proj);
+  bwd.add(B.elementwise("gated_rmsnorm.bwd", 2 * gate_norm_bytes));
+  bwd.add(B.ssd_scan(true));
+  bwd.add(B.elementwise("causal_conv1d.bwd", 2 * conv_bytes));
+  B.backward_gemms(bwd, "mamba_in_proj", in_proj);
+  bwd.add(B.tp_collective("mamba_in.bwd", false));
+  bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
+  finish(B, L, false);
+  add_recompute(B, c, L, false);
+  return L;
+}
+
+// A dense MLP on `tokens` (GeLU, squared ReLU or SwiGLU), `prefix` naming its ops.
+void mlp_ops(const Builder& B, Pass& fwd, Pass& bwd, const std::string& prefix, double tokens, double f_local,
+             bool gated, const char* act) {
+  const Dims& d = B.dims();
+  const cost::GemmShape fc1{tokens, (gated ? 2 : 1) * f_local, d.h}, fc2{tokens, d.h, f_local};
+  const double act_bytes = (gated ? 3.0 : 2.0) * tokens * f_local * kActBytes;
+  B.cast(fwd, prefix + "fc1.cast", tokens * d.h);
+  fwd.add(B.gemm(prefix + (gated ? "gate_up" : "fc1"), fc1));
+  fwd.add(B.elementwise(prefix + act, act_bytes));
+  B.cast(fwd, prefix + "fc2.cast", tokens * f_local);
+  fwd.add(B.gemm(prefix + "down", fc2));
+  // Backward in reverse order.
+  B.backward_gemms(bwd, prefix + "down", fc2);
+  bwd.add(B.elementwise(prefix + "activation.bwd", 2 * act_bytes));
+  B.backward_gemms(bwd, prefix + (gated ? "gate_up" : "fc1"), fc1);
+}
+
+const char* activation_name(MlpKind k) {
+  return k == MlpKind::SwiGlu ? "swiglu" : (k == MlpKind::Gelu ? "gelu" : "relu2");
+}
+
+LayerPasses dense_mlp_block(const Builder& B, const CostContext& c) {
+  const Dims& d = B.dims();
+  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
+  LayerPasses L;
+  Pass mlp_bwd;
+  L.fwd.add(B.elementwise("pre_mlp_norm", norm_bytes));
+  L.fwd.add(B.tp_collective("mlp_in", true));
+  mlp_ops(B, L.fwd, mlp_bwd, "mlp_", d.T, d.f / d.t, c.model.gated_mlp(), activation_name(c.model.mlp));
+  L.fwd.add(B.tp_collective("mlp_out", false));
+  L.fwd.add(B.elementwise("residual_add", residual_bytes));
+  L.bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
+  L.bwd.add(B.tp_collective("mlp_out.bwd", true));
+  append(L.bwd, mlp_bwd);
+  L.bwd.add(B.tp_collective("mlp_in.bwd", false));
+  L.bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
+  finish(B, L, false);
+  add_recompute(B, c, L, false);
+  return L;
+}
+
+// Routed experts: router, token permutation, dispatch all-to-all over the EP group, grouped expert
+// GEMMs (each GPU holds num_experts / ep experts), combine all-to-all; plus shared experts.
+// Tokens enter sequence-parallel (T / tp per GPU); experts are not tensor-parallel.
+LayerPasses moe_block(const Builder& B, const CostContext& c) {
+  const Dims& d = B.dims();
+  const MoeSpec& moe = c.model.moe;
+  const double tokens = d.T_sp, k = moe.top_k, E = moe.num_experts, ep = c.layout.ep;
+  const double local_experts = E / ep;
+  // Routed token copies that land on this GPU (balanced routing times the imbalance factor).
+  const double routed = tokens * k * c.layout.moe_imbalance;
+  const double f = static_cast<double>(moe.expert_ffn_hidden);
+  const cost::GemmShape fc1{routed / local_experts, (moe.gated ? 2 : 1) * f, d.h, local_experts},
+      fc2{routed / local_experts, d.h, f, local_experts};
+  const double act_bytes = (moe.gated ? 3.0 : 2.0) * routed * f * kActBytes;
+  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
+  const double permute_bytes = 2 * tokens * k * d.h * kActBytes;
+  const double a2a_bytes = tokens * k * d.h * kActBytes;  // per GPU, each direction
+  LayerPasses L;
+  Pass& fwd = L.fwd;
+  Pass shared_bwd;
+  fwd.add(B.elementwise("pre_mlp_norm", norm_bytes));
+  fwd.add(B.gemm("router", {tokens, E, d.h}, false));
+  fwd.add(B.elementwise("router_topk", tokens * E * 4 * 2));
+  fwd.add(B.elementwise("permute", permute_bytes));
+  fwd.add(B.ep_all_to_all("dispatch", a2a_bytes));
+  B.cast(fwd, "experts_fc1.cast", routed * d.h);
+  fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1));
+  fwd.add(B.elementwise(moe.gated ? "experts_swiglu" : "experts_relu2", act_bytes));
+  B.cast(fwd, "experts_fc2.cast", routed * f);
+  fwd.add(B.gemm("experts_down", fc2));
+  fwd.add(B.ep_all_to_all("combine", a2a_bytes));
+  fwd.add(B.elementwise("unpermute", permute_bytes));
+  if (moe.shared_ffn_hidden > 0)
+    mlp_ops(B, fwd, shared_bwd, "shared_expert_", tokens, static_cast<double>(moe.shared_ffn_hidden), moe.gated,
+            moe.gated ? "swiglu" : "relu2");
+  fwd.add(B.elementwise("residual_add", residual_bytes));
+
+  Pass& bwd = L.bwd;
+  bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
+  append(bwd, shared_bwd);
+  bwd.add(B.elementwise("unpermute.bwd", permute_bytes));
+  bwd.add(B.ep_all_to_all("combine.bwd", a2a_bytes));
+  B.backward_gemms(bwd, "experts_down", fc2);
+  bwd.add(B.elementwise("experts_activation.bwd", 2 * act_bytes));
+  B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1);
+  bwd.add(B.ep_all_to_all("dispatch.bwd", a2a_bytes));
+  bwd.add(B.elementwise("permute.bwd", permute_bytes));
+  B.backward_gemms(bwd, "router", {tokens, E, d.h}, false);
+  bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
+  finish(B, L, false);
+  add_recompute(B, c, L, false);
+  return L;
+}
+
+}  // namespace
+
+LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec) {
+  const Builder B(c);
+  LayerPasses mixer, ffn;
+  if (spec.mixer == MixerKind::Attention) mixer = attention_block(B, c, spec.sliding_window);
+  if (spec.mixer == MixerKind::Mamba) mixer = mamba_block(B, c);
+  if (spec.ffn == FfnKind::Dense) ffn = dense_mlp_block(B, c);
+  if (spec.ffn == FfnKind::Moe) ffn = moe_block(B, c);
+  // Forward runs mixer then feed-forward; backward the reverse.
+  LayerPasses L = mixer;
+  append(L.fwd, ffn.fwd);
+  L.bwd = ffn.bwd;
+  append(L.bwd, mixer.bwd);
+  append(L.recompute, ffn.recompute);
+  return L;
+}
+
+LayerPasses transformer_layer_passes(const CostContext& c) { return layer_passes(c, LayerSpec{}); }
 
 LayerPasses embedding_passes(const CostContext& c) {
   const Builder B(c);

@@ -11,7 +11,7 @@
 
 namespace ct {
 
-enum class OpKind { Gemm, Attention, Elementwise, TpComm, CpComm };
+enum class OpKind { Gemm, Attention, Elementwise, TpComm, CpComm, EpComm };
 
 struct Op {
   std::string name;
@@ -28,7 +28,9 @@ struct Pass {
   double tp_exposed_s = 0;   // the part not hidden under GEMMs
   double cp_comm_s = 0;      // ring-attention KV exchange, in full
   double cp_exposed_s = 0;   // the part not hidden under attention
-  double total_s() const { return compute_s + tp_exposed_s + cp_exposed_s; }
+  double ep_comm_s = 0;      // expert-parallel all-to-all (dispatch and combine), in full
+  double ep_exposed_s = 0;   // the part not hidden
+  double total_s() const { return compute_s + tp_exposed_s + cp_exposed_s + ep_exposed_s; }
   void add(Op op);
 };
 
@@ -42,12 +44,13 @@ struct CostContext {
   const LayoutTopology& topology;
 };
 
-// One transformer layer, one micro-batch: forward, backward (data and weight gradients), and the
-// extra forward work recompute adds before the backward.
+// One layer, one micro-batch: forward, backward (data and weight gradients), and the extra
+// forward work recompute adds before the backward.
 struct LayerPasses {
   Pass fwd, bwd, recompute;
 };
-LayerPasses transformer_layer_passes(const CostContext& c);
+LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec);
+LayerPasses transformer_layer_passes(const CostContext& c);  // Attention + dense MLP
 
 // Token embedding (first stage) and LM head + cross-entropy loss (last stage).
 LayerPasses embedding_passes(const CostContext& c);

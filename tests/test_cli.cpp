@@ -1,0 +1,255 @@
+// The clustertwin CLI as a user meets it: exit codes (0 ok, 2 bad input), one-line errors on
+// stderr, no partial output files after an error, and the JSON / trace outputs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'')
+      q.append("'\\''");
+    else
+      q.push_back(c);
+  }
+  q.push_back('\'');
+  return q;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int count_lines(const std::string& s) {
+  // Lines of text; a final line without '\n' counts too.
+  if (s.empty()) return 0;
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n')) + (s.back() == '\n' ? 0 : 1);
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("ct_cli_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result run(const std::vector<std::string>& args) {
+    std::string cmd = quote(CLUSTERTWIN_BINARY);
+    for (const auto& a : args) {
+      cmd.append(" ");
+      cmd.append(quote(a));
+    }
+    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    cmd.append(" >");
+    cmd.append(quote(out.string()));
+    cmd.append(" 2>");
+    cmd.append(quote(err.string()));
+    const int status = std::system(cmd.c_str());
+    Result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+  }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+
+  static std::vector<std::string> train(std::vector<std::string> extra) {
+    std::vector<std::string> a = {"train"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
+  fs::path dir_;
+};
+
+bool has(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+}  // namespace
+
+TEST_F(Cli, TrainJsonSucceeds) {
+  const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--global-batch", "64",
+                              "--seq-len", "4096", "--format", "json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "\"step_time_s\"")) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("step_time_s"));
+  EXPECT_GT(j["step_time_s"].get<double>(), 0.0);
+  EXPECT_TRUE(j["feasible"].get<bool>());
+  // 64 sequences x 4096 tokens per step, whatever the simulator predicts for time.
+  EXPECT_DOUBLE_EQ(j["tokens_per_step"].get<double>(), 64.0 * 4096.0);
+}
+
+TEST_F(Cli, UnknownModelIsOneLineExit2) {
+  const Result r = run(train({"--model", "no-such-model", "--system", "dgx-h100", "--gpus", "8"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "unknown model")) << r.err;
+  EXPECT_TRUE(has(r.err, "no-such-model")) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(Cli, UnknownSystemExit2NamesIt) {
+  const Result r = run(train({"--model", "llama3-8b", "--system", "no-such-system", "--gpus", "8"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "no-such-system")) << r.err;
+}
+
+TEST_F(Cli, TpNotDividingGpusExit2) {
+  const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--tp", "3"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "tp")) << r.err;
+}
+
+TEST_F(Cli, NegativeTpExit2) {
+  const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--tp", "-1"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "tp")) << r.err;
+}
+
+TEST_F(Cli, NonNumericTpExit2) {
+  const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--tp", "abc"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "tp")) << r.err;
+}
+
+TEST_F(Cli, MissingGpusExit2) {
+  const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(has(r.err, "gpus")) << r.err;
+}
+
+TEST_F(Cli, MalformedScenarioUnclosedBracketExit2NamesFile) {
+  const std::string path = write("bad-bracket.yaml", "model: llama3-8b\nsystem: [dgx-h100\ngpus: 8\n");
+  const Result r = run(train({"--scenario", path}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "bad-bracket.yaml")) << r.err;
+}
+
+TEST_F(Cli, MalformedScenarioBadIndentationExit2NamesFile) {
+  const std::string path = write("bad-indent.yaml", "model: llama3-8b\n  system: dgx-h100\n gpus: 8\n");
+  const Result r = run(train({"--scenario", path}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "bad-indent.yaml")) << r.err;
+}
+
+TEST_F(Cli, ValidScenarioRuns) {
+  const std::string path = write("ok.yaml", "model: llama3-8b\nsystem: dgx-h100\ngpus: 8\nglobal_batch: 16\nseq_len: 2048\n");
+  const Result r = run(train({"--scenario", path, "--format", "json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_DOUBLE_EQ(j["tokens_per_step"].get<double>(), 16.0 * 2048.0);
+}
+
+TEST_F(Cli, TraceNotWrittenOnError) {
+  const fs::path trace = dir_ / "trace.json";
+  const Result r = run(train({"--model", "no-such-model", "--system", "dgx-h100", "--gpus", "8", "--trace",
+                              trace.string()}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(fs::exists(trace));
+  EXPECT_FALSE(fs::exists(trace.string() + ".tmp"));
+}
+
+TEST_F(Cli, ValidateMalformedCasesExit2AndNoOutput) {
+  const std::string cases = write("cases.csv", "model,gpu,num_gpus,metric,precision,seq_len,value\n"
+                                               "Llama-3-8B,H100 SXM 80GB (DGX H100),8,tokens_per_sec_per_gpu,FP8,8192,1\n"
+                                               "Llama-3-8B,H100 SXM 80GB (DGX H100),8,tokens_per_sec_per_gpu,FP8,8192,1,extra\n");
+  const fs::path out = dir_ / "out.csv";
+  const Result r = run({"validate", "training", "--cases", cases, "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_TRUE(has(r.err, "line 3")) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".tmp"));
+}
+
+TEST_F(Cli, ValidateMissingCasesFileExit2) {
+  const fs::path out = dir_ / "out.csv";
+  const Result r = run({"validate", "training", "--cases", (dir_ / "nope.csv").string(), "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(Cli, InfeasibleLayoutIsAResultNotAnError) {
+  // Llama 3.1 405B in BF16 needs 2 bytes x 405.9e9 = 812 GB for the weights alone; 8 x 80 GB
+  // H100s hold 640 GB in total, so tp=8 on one DGX H100 cannot fit.
+  const Result r = run(train({"--model", "llama3.1-405b", "--system", "dgx-h100", "--gpus", "8", "--tp", "8",
+                              "--format", "json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("feasible"));
+  EXPECT_FALSE(j["feasible"].get<bool>());
+  ASSERT_TRUE(j.contains("infeasible_reason"));
+  EXPECT_TRUE(j["infeasible_reason"].is_string());
+  EXPECT_FALSE(j["infeasible_reason"].get<std::string>().empty());
+}
+
+TEST_F(Cli, TraceIsChromeJsonWithNamedOps) {
+  const fs::path trace = dir_ / "t.json";
+  const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--global-batch", "64",
+                              "--seq-len", "4096", "--trace", trace.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(trace));
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(slurp(trace)));
+  ASSERT_TRUE(j.contains("traceEvents"));
+  ASSERT_TRUE(j["traceEvents"].is_array());
+  EXPECT_FALSE(j["traceEvents"].empty());
+  std::set<std::string> names;
+  for (const auto& e : j["traceEvents"])
+    if (e.contains("name") && e["name"].is_string()) names.insert(e["name"].get<std::string>());
+  EXPECT_TRUE(names.count("qkv_proj")) << "no qkv_proj event";
+  EXPECT_TRUE(names.count("core_attention")) << "no core_attention event";
+  // Complete events carry a start and a non-negative duration.
+  int complete = 0;
+  for (const auto& e : j["traceEvents"]) {
+    if (e.value("ph", "") != "X") continue;
+    ++complete;
+    ASSERT_TRUE(e.contains("ts"));
+    ASSERT_TRUE(e.contains("dur"));
+    EXPECT_GE(e["dur"].get<double>(), 0.0);
+  }
+  EXPECT_GT(complete, 0);
+}
+
+TEST_F(Cli, UnknownSubcommandOrFlagExit2) {
+  EXPECT_EQ(run({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--no-such-flag"})).exit_code, 2);
+}
