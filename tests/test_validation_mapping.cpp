@@ -126,7 +126,7 @@ TEST(ValidationMapping, CatalogModelFor) {
   EXPECT_EQ(ct::catalog_model_for("MPT-7b"), std::optional<std::string>("mpt-7b"));
   EXPECT_EQ(ct::catalog_model_for("Llama-3.1-405B (MLPerf llama31_405b pretrain)"),
             std::optional<std::string>("llama3.1-405b"));
-  EXPECT_FALSE(ct::catalog_model_for("Nemotron-3-Nano-30B-A3B").has_value());
+  EXPECT_FALSE(ct::catalog_model_for("Grok-3").has_value());
 }
 
 // ---- End to end ------------------------------------------------------------------------------

@@ -91,8 +91,10 @@ void read_moe(const Reader& r, ModelSpec& m, const std::string& type) {
     m.ffn_hidden = r.integer_or({"intermediate_size_mlp"}, m.ffn_hidden);  // dense layers
     m.moe.shared_ffn_hidden = m.moe.expert_ffn_hidden;                    // one shared expert
   }
-  m.moe.shared_ffn_hidden += r.integer_or({"n_shared_experts"}, 0) * m.moe.expert_ffn_hidden;
-  m.moe.shared_ffn_hidden += r.integer_or({"moe_shared_expert_intermediate_size", "shared_expert_intermediate_size"}, 0);
+  // Shared experts: an explicit total size (Nemotron-H, Qwen2-MoE) or n_shared_experts experts.
+  const std::int64_t shared = r.integer_or({"moe_shared_expert_intermediate_size", "shared_expert_intermediate_size"}, 0);
+  m.moe.shared_ffn_hidden += shared > 0 ? shared : r.integer_or({"n_shared_experts"}, 0) * m.moe.expert_ffn_hidden;
+  m.moe.latent_size = r.integer_or({"moe_latent_size"}, 0);
   // Which layers are MoE.
   const std::int64_t first_dense = r.integer_or({"first_k_dense_replace"}, 0);
   const std::int64_t step = r.integer_or({"decoder_sparse_step", "interleave_moe_layer_step"}, 1);

@@ -19,6 +19,7 @@ struct MoeSpec {
   std::int64_t expert_ffn_hidden = 0;
   std::int64_t shared_ffn_hidden = 0;  // intermediate size of the shared expert(s), summed; 0 = none
   bool gated = true;                   // SwiGLU experts (false: squared-ReLU, as Nemotron-H)
+  std::int64_t latent_size = 0;        // latent MoE: routed experts work in this width (0 = hidden)
   bool enabled() const { return num_experts > 0; }
 };
 

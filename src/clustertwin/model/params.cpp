@@ -34,13 +34,17 @@ static double ffn_params(const ModelSpec& m, double f, bool gated) {
 
 double mlp_params(const ModelSpec& m) { return ffn_params(m, static_cast<double>(m.ffn_hidden), m.gated_mlp()); }
 double expert_params(const ModelSpec& m) {
-  return ffn_params(m, static_cast<double>(m.moe.expert_ffn_hidden), m.moe.gated);
+  ModelSpec latent = m;  // latent MoE experts map latent -> latent
+  if (m.moe.latent_size > 0) latent.hidden = m.moe.latent_size;
+  return ffn_params(latent, static_cast<double>(m.moe.expert_ffn_hidden), m.moe.gated);
 }
 double shared_expert_params(const ModelSpec& m) {
   return m.moe.shared_ffn_hidden > 0 ? ffn_params(m, static_cast<double>(m.moe.shared_ffn_hidden), m.moe.gated) : 0.0;
 }
 double moe_params(const ModelSpec& m) {
-  return static_cast<double>(m.hidden) * m.moe.num_experts + m.moe.num_experts * expert_params(m) + shared_expert_params(m);
+  const double latent_proj = m.moe.latent_size > 0 ? 2.0 * m.hidden * m.moe.latent_size : 0.0;  // h -> latent -> h
+  return static_cast<double>(m.hidden) * m.moe.num_experts + m.moe.num_experts * expert_params(m) +
+         shared_expert_params(m) + latent_proj;
 }
 
 double norm_params(const ModelSpec& m) {

@@ -23,7 +23,8 @@ void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& so
                                          std::to_string(l.gpus) + " GPUs");
   l.dp = static_cast<int>(l.gpus / model_parallel);
   if (m.moe.enabled()) {
-    if (l.dp * l.cp % l.ep != 0) throw InputError(source, "ep", "must divide dp*cp");
+    // Expert parallelism spans the ranks of one pipeline stage (expert tensor parallelism 1).
+    if (l.tp * l.cp * l.dp % l.ep != 0) throw InputError(source, "ep", "must divide tp*cp*dp");
   } else if (l.ep != 1) {
     throw InputError(source, "ep", "expert parallelism needs a mixture-of-experts model");
   }

@@ -27,6 +27,18 @@ cost::Link group_all_reduce_link(const GroupPlacement& g, const SystemSpec& sys,
   return link;
 }
 
+double group_all_to_all_time_s(double bytes_per_rank, const GroupPlacement& g, const SystemSpec& sys,
+                               const DeviceCalibration& dev, const NetworkCalibration& net) {
+  if (g.size <= 1 || bytes_per_rank <= 0) return 0.0;
+  const double n = g.size, local = g.per_domain;
+  const double nvlink = sys.gpu.nvlink_bytes_per_s * dev.nvlink_ring_fraction;
+  const double intra_s = (local - 1) / n * bytes_per_rank / nvlink + (local - 1) * net.nvlink_latency_s;
+  if (!g.crosses_scale_out()) return intra_s;
+  const double nic = sys.scale_out_bytes_per_s_per_gpu() * sys.fabric.nic_achievable_fraction / sys.fabric.oversubscription;
+  const double inter_s = (n - local) / n * bytes_per_rank / nic + (n / local - 1) * net.scale_out_latency_s;
+  return std::max(intra_s, inter_s);
+}
+
 LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const DeviceCalibration& dev,
                           const NetworkCalibration& net) {
   const int domain = sys.nvlink_domain_gpus;

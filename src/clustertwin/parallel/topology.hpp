@@ -26,6 +26,12 @@ cost::Link group_link(const GroupPlacement& g, const SystemSpec& sys, const Devi
 cost::Link group_all_reduce_link(const GroupPlacement& g, const SystemSpec& sys, const DeviceCalibration& dev,
                                  const NetworkCalibration& net);
 
+// All-to-all inside a group: each GPU sends (per_domain - 1)/n of its bytes over NVLink and
+// (n - per_domain)/n over its own NICs (no aggregation across the node as in rings); the two
+// proceed at once.
+double group_all_to_all_time_s(double bytes_per_rank, const GroupPlacement& g, const SystemSpec& sys,
+                               const DeviceCalibration& dev, const NetworkCalibration& net);
+
 struct LayoutTopology {
   GroupPlacement tp, cp, dp, pp, ep, expert_dp;
   cost::Link tp_link, tp_all_reduce_link, cp_link, dp_link, dp_all_reduce_link, pp_link, ep_link, expert_dp_link;

@@ -44,10 +44,11 @@ PerToken mlp_saved(double f_over_h, bool gated, double in_bytes, bool dropout) {
 PerToken moe_saved(const ModelSpec& m, double in_bytes) {
   const MoeSpec& e = m.moe;
   const double h = static_cast<double>(m.hidden), k = e.top_k, f = static_cast<double>(e.expert_ffn_hidden) / h;
+  const double w = e.latent_size > 0 ? static_cast<double>(e.latent_size) / h : 1.0;  // routed width / h
   PerToken t;
   // All per token of the residual stream; MoE tokens are sequence-parallel, so all of it shards.
-  t.sharded = 2 /*norm*/ + 2 /*router input*/ + k * in_bytes /*permuted tokens*/ + k * 2 * f * (e.gated ? 2 : 1) +
-              k * in_bytes * f /*expert fc2 input*/ + k * 2 /*combined outputs*/;
+  t.sharded = 2 /*norm*/ + 2 /*router input*/ + k * in_bytes * w /*permuted tokens*/ + k * 2 * f * (e.gated ? 2 : 1) +
+              k * in_bytes * f /*expert fc2 input*/ + k * 2 * w /*combined outputs*/ + (w < 1 ? 4 * w : 0) /*latents*/;
   if (e.shared_ffn_hidden > 0) {
     const PerToken s = mlp_saved(static_cast<double>(e.shared_ffn_hidden) / h, e.gated, in_bytes, false);
     t.sharded += s.sharded + s.replicated - 2;  // shares the norm

@@ -366,7 +366,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const ParallelLayout& l = s.layout;
   const DeviceCalibration& dev = cal.device(s.system.gpu.id);
   r.topology = map_layout(l, s.system, dev, cal.network);
-  const CostContext ctx{s.model, l, s.system, dev, cal.kernels, s.profile, r.topology};
+  const CostContext ctx{s.model, l, s.system, dev, cal.kernels, cal.network, s.profile, r.topology};
   // One set of passes per distinct layer kind (a few even for hybrid models).
   r.kind_of_layer.resize(s.model.layers);
   for (std::int64_t i = 0; i < s.model.layers; ++i) {

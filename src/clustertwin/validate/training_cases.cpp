@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
 
 #include "clustertwin/core/atomic_file.hpp"
@@ -105,7 +106,15 @@ std::optional<std::string> catalog_model_for(const std::string& model) {
       {"MPT-350m", "mpt-350m"},             {"MPT-760m", "mpt-760m"},            {"MPT-1b", "mpt-1b"},
       {"MPT-3b", "mpt-3b"},                 {"MPT-7b", "mpt-7b"},                {"MPT-13b", "mpt-13b"},
       {"MPT-30b", "mpt-30b"},               {"MPT-70b", "mpt-70b"},              {"BLOOM-176B", "bloom-176b"},
-      {"Falcon-180B", "falcon-180b"},
+      {"Falcon-180B", "falcon-180b"},       {"DeepSeek-V3", "deepseek-v3"},      {"Kimi-K2", "kimi-k2"},
+      {"Qwen3-30B-A3B", "qwen3-30b-a3b"},   {"Qwen3-235B-A22B", "qwen3-235b-a22b"}, {"GPT-OSS-120B", "gpt-oss-120b"},
+      {"Mixtral-8x7B", "mixtral-8x7b"},     {"Mixtral-8x22B", "mixtral-8x22b"},
+      {"Llama-4-Scout-17B-16E", "llama4-scout-17b-16e"},
+      {"Nemotron-3-Nano-30B-A3B", "nemotron-3-nano-30b-a3b"},
+      {"Nemotron-3-Super-120B-A12B", "nemotron-3-super-120b-a12b"},
+      {"Nemotron-3-Ultra-550B-A55B", "nemotron-3-ultra-550b-a55b"},
+      {"Nemotron-3.5-Lightning-30B-A3B", "nemotron-3.5-lightning-30b-a3b"},
+      {"DeepSeek-V4-Flash", "deepseek-v4-flash"},
   };
   for (const auto& [prefix, id] : table)
     if (starts_with(model, prefix)) return id;
@@ -157,26 +166,47 @@ class Row {
 
 ModelSpec row_model(const Row& row, const Catalogs& cat) {
   const std::string name = row.str("model");
-  if (!row.str("moe_experts").empty()) throw Unsupported{"mixture-of-experts models are not modelled yet"};
+  const bool moe_row = !row.str("moe_experts").empty();
   const auto id = catalog_model_for(name);
   const bool arch_given = !row.str("layers").empty() && !row.str("hidden").empty();
   if (!id) throw Unsupported{arch_given ? "model family not in the mapping table" : "architecture not published"};
-  ModelSpec m = cat.model(*id);
+  if (!std::filesystem::exists(cat.models_dir() + "/" + *id + ".json"))
+    throw Unsupported{"no catalog config for " + *id};
+  ModelSpec m;
+  try {
+    m = cat.model(*id);
+  } catch (const InputError& e) {
+    throw Unsupported{"catalog model " + *id + ": " + e.reason()};
+  }
   m.name = name;
   auto override_dim = [&](const char* col, std::int64_t& field) {
     if (auto v = row.integer(col)) field = *v;
   };
-  override_dim("layers", m.layers);
   override_dim("hidden", m.hidden);
-  override_dim("ffn_hidden", m.ffn_hidden);
-  override_dim("heads", m.heads);
   override_dim("vocab", m.vocab);
-  if (auto kv = row.integer("kv_heads")) {
-    m.kv_heads = *kv;
-  } else if (row.integer("heads")) {
-    m.kv_heads = m.heads;  // heads published without kv_heads: multi-head attention
+  if (moe_row) {
+    // MoE rows give the per-expert FFN size; the catalog config keeps the layer plan, MLA and
+    // head dimensions, which the columns cannot express.
+    if (!m.moe.enabled()) throw Unsupported{"row says mixture-of-experts, catalog model " + *id + " is dense"};
+    std::int64_t experts = m.moe.num_experts, top_k = m.moe.top_k;
+    override_dim("ffn_hidden", m.moe.expert_ffn_hidden);
+    override_dim("moe_experts", experts);
+    override_dim("moe_topk", top_k);
+    m.moe.num_experts = static_cast<int>(experts), m.moe.top_k = static_cast<int>(top_k);
+    if (auto layers = row.integer("layers"); layers && *layers != m.layers)
+      throw Unsupported{"layers column disagrees with the catalog model's layer plan"};
+  } else {
+    override_dim("layers", m.layers);
+    override_dim("ffn_hidden", m.ffn_hidden);
+    override_dim("heads", m.heads);
+    if (auto kv = row.integer("kv_heads")) {
+      m.kv_heads = *kv;
+    } else if (row.integer("heads")) {
+      m.kv_heads = m.heads;  // heads published without kv_heads: multi-head attention
+    }
+    m.head_dim = m.hidden / m.heads;
+    m.layer_plan.clear();
   }
-  m.head_dim = m.hidden / m.heads;
   if (auto seq = row.integer("seq_len")) m.max_seq = std::max<std::int64_t>(m.max_seq, *seq);
   check_model(m, "cases: " + name);
   return m;

@@ -20,6 +20,9 @@ void Pass::add(Op op) {
 namespace {
 
 constexpr double kActBytes = 2.0;  // BF16 activations
+// Kernel launches of multi-kernel ops (Megatron-Core MoE router and token permutation, mamba_ssm
+// chunked scan), counted from their implementations.
+constexpr int kRouterKernels = 8, kPermuteKernels = 4, kScanKernels = 5;
 
 // Shapes and per-GPU sizes of one micro-batch, shared by the pass builders.
 struct Dims {
@@ -76,9 +79,12 @@ class Builder {
     if (has_weights && !c_.layout.lora) p.add(gemm(name + ".wgrad", {s.k, s.n, s.m, s.batch}, low_precision));
   }
 
-  Op elementwise(std::string name, double bytes) const {
+  // `kernels`: launches the op takes in the stacks modelled (routing and token permutation are
+  // many small kernels: softmax, top-k, auxiliary loss, histogram, sort, gather/scatter).
+  Op elementwise(std::string name, double bytes, int kernels = 1) const {
     return {std::move(name), OpKind::Elementwise,
-            cost::memory_bound_time_s(bytes * c_.profile.elementwise_passes, hbm_, c_.kernels.launch_overhead_s), 0};
+            cost::memory_bound_time_s(bytes * c_.profile.elementwise_passes, hbm_, kernels * c_.kernels.launch_overhead_s),
+            0};
   }
 
   // Quantising a GEMM operand of `elements` to FP8/FP4 (Transformer Engine cast-transpose): read
@@ -133,13 +139,18 @@ class Builder {
     const double ratio = backward ? cost::kAttentionBwdFlopRatio : 1.0;
     const double state_s = ratio * state_flops / (dev.peak_flops * (backward ? dev.bwd_fraction : dev.fwd_fraction));
     const double flops = ratio * (a.fwd_flops() + state_flops);
-    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, chunk_s + state_s, flops};
+    // The scan is a chain of kernels (cumsum, chunk states, state passing, chunk scan) that each
+    // stream x, B, C, y and the FP32 chunk states through HBM.
+    const double inner = static_cast<double>(m.inner()) / d_.t, bc = 2.0 * m.groups * m.state;
+    const double states = d_.T / m.chunk * a.heads * m.head_dim * m.state * 4.0;
+    const double bytes = ratio * (d_.T * (3 * inner + 2 * bc) * kActBytes + 2 * states);
+    const double memory_s = cost::memory_bound_time_s(bytes, hbm_, (backward ? 2 : 1) * kScanKernels * c_.kernels.launch_overhead_s);
+    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops};
   }
 
   // Expert-parallel all-to-all of `bytes` per GPU over the EP group.
   Op ep_all_to_all(const std::string& name, double bytes) const {
-    const int n = c_.layout.ep;
-    const double time = n > 1 ? cost::all_to_all_time_s(bytes, n, c_.topology.ep_link) : 0.0;
+    const double time = group_all_to_all_time_s(bytes, c_.topology.ep, c_.system, c_.device, c_.network);
     return {"ep_" + name + ".all_to_all", OpKind::EpComm, time, 0};
   }
 
@@ -417,27 +428,31 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   // Routed token copies that land on this GPU (balanced routing times the imbalance factor).
   const double routed = tokens * k * c.layout.moe_imbalance;
   const double f = static_cast<double>(moe.expert_ffn_hidden);
-  const cost::GemmShape fc1{routed / local_experts, (moe.gated ? 2 : 1) * f, d.h, local_experts},
-      fc2{routed / local_experts, d.h, f, local_experts};
+  // Latent MoE (Nemotron-3 Super): tokens are projected to a narrower width before dispatch.
+  const double width = moe.latent_size > 0 ? static_cast<double>(moe.latent_size) : d.h;
+  const cost::GemmShape fc1{routed / local_experts, (moe.gated ? 2 : 1) * f, width, local_experts},
+      fc2{routed / local_experts, width, f, local_experts}, to_latent{tokens, width, d.h}, from_latent{tokens, d.h, width};
   const double act_bytes = (moe.gated ? 3.0 : 2.0) * routed * f * kActBytes;
   const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
-  const double permute_bytes = 2 * tokens * k * d.h * kActBytes;
-  const double a2a_bytes = tokens * k * d.h * kActBytes;  // per GPU, each direction
+  const double permute_bytes = 2 * tokens * k * width * kActBytes;
+  const double a2a_bytes = tokens * k * width * kActBytes;  // per GPU, each direction
   LayerPasses L;
   Pass& fwd = L.fwd;
   Pass shared_bwd;
   fwd.add(B.elementwise("pre_mlp_norm", norm_bytes));
   fwd.add(B.gemm("router", {tokens, E, d.h}, false));
-  fwd.add(B.elementwise("router_topk", tokens * E * 4 * 2));
-  fwd.add(B.elementwise("permute", permute_bytes));
+  fwd.add(B.elementwise("router_topk", tokens * E * 4 * 2, kRouterKernels));
+  if (moe.latent_size > 0) fwd.add(B.gemm("to_latent", to_latent));
+  fwd.add(B.elementwise("permute", permute_bytes, kPermuteKernels));
   fwd.add(B.ep_all_to_all("dispatch", a2a_bytes));
-  B.cast(fwd, "experts_fc1.cast", routed * d.h);
+  B.cast(fwd, "experts_fc1.cast", routed * width);
   fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1));
   fwd.add(B.elementwise(moe.gated ? "experts_swiglu" : "experts_relu2", act_bytes));
   B.cast(fwd, "experts_fc2.cast", routed * f);
   fwd.add(B.gemm("experts_down", fc2));
   fwd.add(B.ep_all_to_all("combine", a2a_bytes));
-  fwd.add(B.elementwise("unpermute", permute_bytes));
+  fwd.add(B.elementwise("unpermute", permute_bytes, kPermuteKernels));
+  if (moe.latent_size > 0) fwd.add(B.gemm("from_latent", from_latent));
   if (moe.shared_ffn_hidden > 0)
     mlp_ops(B, fwd, shared_bwd, "shared_expert_", tokens, static_cast<double>(moe.shared_ffn_hidden), moe.gated,
             moe.gated ? "swiglu" : "relu2");
@@ -446,13 +461,16 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   Pass& bwd = L.bwd;
   bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
   append(bwd, shared_bwd);
-  bwd.add(B.elementwise("unpermute.bwd", permute_bytes));
+  if (moe.latent_size > 0) B.backward_gemms(bwd, "from_latent", from_latent);
+  bwd.add(B.elementwise("unpermute.bwd", permute_bytes, kPermuteKernels));
   bwd.add(B.ep_all_to_all("combine.bwd", a2a_bytes));
   B.backward_gemms(bwd, "experts_down", fc2);
   bwd.add(B.elementwise("experts_activation.bwd", 2 * act_bytes));
   B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1);
   bwd.add(B.ep_all_to_all("dispatch.bwd", a2a_bytes));
-  bwd.add(B.elementwise("permute.bwd", permute_bytes));
+  bwd.add(B.elementwise("permute.bwd", permute_bytes, kPermuteKernels));
+  if (moe.latent_size > 0) B.backward_gemms(bwd, "to_latent", to_latent);
+  bwd.add(B.elementwise("router_topk.bwd", tokens * E * 4 * 2, kRouterKernels));
   B.backward_gemms(bwd, "router", {tokens, E, d.h}, false);
   bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
   finish(B, L, false);

@@ -40,6 +40,7 @@ struct CostContext {
   const SystemSpec& system;
   const DeviceCalibration& device;
   const KernelCalibration& kernels;
+  const NetworkCalibration& network;
   const SoftwareProfile& profile;
   const LayoutTopology& topology;
 };
