@@ -47,6 +47,23 @@ void BM_Llama405B_16kH100_StepWithTimeline(benchmark::State& state) {
 }
 BENCHMARK(BM_Llama405B_16kH100_StepWithTimeline)->Unit(benchmark::kMicrosecond);
 
+// Issue 3's reference: one DeepSeek-V3 step on 1,024 GB200 (TP1 PP4 VP4 EP64, GBS 4096, seq 4096, MXFP8).
+void BM_DeepSeekV3_1024GB200_Step(benchmark::State& state) {
+  const Catalogs& cat = catalogs();
+  TrainScenario s;
+  s.model = cat.model("deepseek-v3");
+  s.system = cat.hardware.system("gb200-nvl72");
+  s.profile = cat.profile("megatron-core");
+  s.layout.gpus = 1024, s.layout.pp = 4, s.layout.vp = 4, s.layout.ep = 64, s.layout.micro_batch = 1;
+  s.layout.global_batch = 4096, s.layout.seq_len = 4096, s.layout.precision = Precision::MXFP8;
+  resolve_layout(s.layout, s.model, "bench");
+  for (auto _ : state) {
+    TrainResult r = simulate_training_step(s, cat.calibration, {.keep_timeline = false});
+    benchmark::DoNotOptimize(r.step_time_s);
+  }
+}
+BENCHMARK(BM_DeepSeekV3_1024GB200_Step)->Unit(benchmark::kMicrosecond);
+
 // The whole measured-training file through `validate training` (read, map, simulate, write).
 void BM_ValidateMeasuredTrainingFile(benchmark::State& state) {
   const TrainingValidator v(catalogs());

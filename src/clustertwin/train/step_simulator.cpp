@@ -35,8 +35,8 @@ struct StageTasks {
 
 class StepBuilder {
  public:
-  StepBuilder(const TrainScenario& s, const Calibration& cal, TrainResult& r)
-      : s_(s), cal_(cal), r_(r), l_(s.layout), P_(l_.pp), V_(l_.vp), M_(l_.microbatches()) {}
+  StepBuilder(const TrainScenario& s, const Calibration& cal, TrainResult& r, bool names)
+      : s_(s), cal_(cal), r_(r), l_(s.layout), P_(l_.pp), V_(l_.vp), M_(l_.microbatches()), names_(names) {}
 
   void build_chunks() {
     const ModelSpec& m = s_.model;
@@ -100,6 +100,11 @@ class StepBuilder {
   std::vector<TaskId> optimizer_tasks;
 
  private:
+  template <typename... Args>
+  std::string label(fmt::format_string<Args...> f, Args&&... args) const {
+    return names_ ? fmt::format(f, std::forward<Args>(args)...) : std::string();
+  }
+
   std::size_t idx(int st, int c, int i) const { return (static_cast<std::size_t>(st) * V_ + c) * M_ + i; }
 
   void add_layer_params(const LayerSpec& spec, double& dense, double& experts) const {
@@ -204,7 +209,7 @@ class StepBuilder {
     if (!zero3)
       for (int c = 0; c < V_; ++c)
         if (costs_[st * V_ + c].gather_s > 0)
-          step_gather[c] = bucketed(fmt::format("param all-gather c{}", c), S.gather, costs_[st * V_ + c].gather_s,
+          step_gather[c] = bucketed(label("param all-gather c{}", c), S.gather, costs_[st * V_ + c].gather_s,
                                     costs_[st * V_ + c].bucket_fraction, kTagDpGather);
 
     std::vector<int> last_bwd_pos(V_, -1);
@@ -220,7 +225,7 @@ class StepBuilder {
       std::vector<sim::Dependency> deps;
       std::pair<TaskId, TaskId> gather{-1, -1};
       if (zero3 && cc.gather_s > 0) {
-        gather = bucketed(fmt::format("{} all-gather c{} mb{}", e.forward ? "fwd" : "bwd", e.chunk, e.microbatch),
+        gather = bucketed(label("{} all-gather c{} mb{}", e.forward ? "fwd" : "bwd", e.chunk, e.microbatch),
                           S.gather, cc.gather_s, cc.bucket_fraction, kTagDpGather);
         if (prev_compute >= 0) G.add_dependency(gather.first, {prev_compute, DepKind::StartToStart});
       } else if (e.forward && e.microbatch == 0) {
@@ -230,17 +235,17 @@ class StepBuilder {
         deps.push_back({gather.first, DepKind::FinishToStart});
         deps.push_back({gather.second, DepKind::FinishToFinish});
       }
-      const std::string name = fmt::format("{} c{} mb{}", e.forward ? "F" : "B", e.chunk, e.microbatch);
+      const std::string name = label("{} c{} mb{}", e.forward ? "F" : "B", e.chunk, e.microbatch);
       const TaskId t = G.add_task(name, S.compute, e.forward ? cc.fwd_s : cc.bwd_s, std::move(deps),
                                   e.forward ? kTagForward : kTagBackward);
       (e.forward ? fwd_ : bwd_)[idx(st, e.chunk, e.microbatch)] = t;
       prev_compute = t;
       if (e.forward && g != P_ * V_ - 1)
         send_fwd_[idx(st, e.chunk, e.microbatch)] =
-            G.add_task(fmt::format("send act c{} mb{}", e.chunk, e.microbatch), S.pp_fwd, send_s, {{t}}, kTagPpSend);
+            G.add_task(label("send act c{} mb{}", e.chunk, e.microbatch), S.pp_fwd, send_s, {{t}}, kTagPpSend);
       if (!e.forward && g != 0)
         send_bwd_[idx(st, e.chunk, e.microbatch)] =
-            G.add_task(fmt::format("send grad c{} mb{}", e.chunk, e.microbatch), S.pp_bwd, send_s, {{t}}, kTagPpSend);
+            G.add_task(label("send grad c{} mb{}", e.chunk, e.microbatch), S.pp_bwd, send_s, {{t}}, kTagPpSend);
       if (!e.forward && (zero3 || k == last_bwd_pos[e.chunk])) add_gradient_reduction(st, e, t);
       if (!e.forward && k == last_bwd_pos[e.chunk]) last_bwd.push_back({e.chunk, t});
     }
@@ -260,12 +265,12 @@ class StepBuilder {
     if (cc.reduce_s <= 0 && cc.replica_reduce_s <= 0) return;
     const StageTasks& S = streams_[st];
     const std::string what = l_.sharding == DpSharding::None ? "grad all-reduce" : "grad reduce-scatter";
-    const TaskId bulk = G.add_task(fmt::format("{} c{} mb{}", what, e.chunk, e.microbatch), S.reduce,
+    const TaskId bulk = G.add_task(label("{} c{} mb{}", what, e.chunk, e.microbatch), S.reduce,
                                    cc.reduce_s * (1 - cc.bucket_fraction), {{bwd, DepKind::StartToStart}}, kTagDpReduce);
-    TaskId tail = G.add_task(fmt::format("{} c{} mb{} (last bucket)", what, e.chunk, e.microbatch), S.reduce,
+    TaskId tail = G.add_task(label("{} c{} mb{} (last bucket)", what, e.chunk, e.microbatch), S.reduce,
                              cc.reduce_s * cc.bucket_fraction, {{bwd}, {bulk}}, kTagDpReduce);
     if (cc.replica_reduce_s > 0 && e.microbatch == M_ - 1)
-      tail = G.add_task(fmt::format("replica all-reduce c{}", e.chunk), S.reduce, cc.replica_reduce_s, {{tail}},
+      tail = G.add_task(label("replica all-reduce c{}", e.chunk), S.reduce, cc.replica_reduce_s, {{tail}},
                         kTagDpReduce);
     reduce_tails_.push_back(tail);
   }
@@ -291,6 +296,7 @@ class StepBuilder {
   TrainResult& r_;
   const ParallelLayout& l_;
   const int P_, V_, M_;
+  const bool names_;  // task names are only needed for the trace
   std::vector<ChunkCost> costs_;
   std::vector<StageTasks> streams_;
   std::vector<TaskId> fwd_, bwd_, send_fwd_, send_bwd_, reduce_tails_;
@@ -382,7 +388,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   r.embedding = embedding_passes(ctx);
   r.lm_head = lm_head_passes(ctx);
 
-  StepBuilder b(s, cal, r);
+  StepBuilder b(s, cal, r, opt.keep_timeline);
   b.build_chunks();
   b.build_graph();
   r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
