@@ -8,11 +8,12 @@
 #include "clustertwin/core/error.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"clustertwin: simulate AI supercomputers (training steps, validation against measured runs)"};
+  CLI::App app{"clustertwin: simulate AI supercomputers (training steps, system comparisons, validation against measured runs)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "clustertwin 0.1");
   ct::cli::Runner train = ct::cli::add_train_command(app);
   ct::cli::Runner validate = ct::cli::add_validate_command(app);
+  ct::cli::Runner compare = ct::cli::add_compare_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     for (CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "train") return train();
       if (sub->get_name() == "validate") return validate();
+      if (sub->get_name() == "compare") return compare();
     }
   } catch (const ct::InputError& e) {
     std::cerr << "clustertwin: error: " << e.what() << "\n";

@@ -8,12 +8,32 @@
 
 namespace ct {
 
-TrainRequest load_train_request(const std::string& path) {
-  const YAML::Node n = load_yaml_file(path);
+TrainRequest load_train_request(const std::string& path) { return train_request_from_yaml(load_yaml_file(path), path); }
+
+std::vector<TrainRequest> load_compare_requests(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  if (!root.IsMap()) throw InputError(path, "", "a comparison must be a YAML mapping");
+  const YAML::Node systems = root["systems"];
+  if (!systems || !systems.IsSequence() || systems.size() == 0)
+    throw InputError(path, "systems", "needs a list of at least one system entry");
+  std::vector<TrainRequest> out;
+  for (std::size_t i = 0; i < systems.size(); ++i) {
+    if (!systems[i].IsMap()) throw InputError(path, "systems[" + std::to_string(i) + "]", "must be a mapping");
+    YAML::Node merged(YAML::NodeType::Map);
+    for (const auto& kv : root)
+      if (kv.first.as<std::string>() != "systems") merged[kv.first.as<std::string>()] = kv.second;
+    for (const auto& kv : systems[i]) merged[kv.first.as<std::string>()] = kv.second;
+    out.push_back(train_request_from_yaml(merged, path + ": systems[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& path) {
   if (!n.IsMap()) throw InputError(path, "", "a scenario must be a YAML mapping");
   static const std::set<std::string> known = {
       "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "seq_len",
-      "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description"};
+      "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description", "label",
+      "moe_imbalance"};
   for (const auto& kv : n) {
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) throw InputError(path, key, "unknown field");
@@ -45,6 +65,8 @@ TrainRequest load_train_request(const std::string& path) {
   r.zero = yaml_string_or(n, "zero", r.zero);
   r.sequence_parallel = yaml_bool_or(n, "sequence_parallel", r.sequence_parallel, path, "");
   r.lora = yaml_bool_or(n, "lora", r.lora, path, "");
+  r.moe_imbalance = yaml_number_or(n, "moe_imbalance", r.moe_imbalance, path, "");
+  r.label = yaml_string_or(n, "label", "");
   if (r.gpus <= 0) throw InputError(path, "gpus", "missing");
   return r;
 }
@@ -75,6 +97,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.sharding = parse_sharding(req.zero, source);
   l.sequence_parallel = req.sequence_parallel;
   l.lora = req.lora;
+  l.moe_imbalance = req.moe_imbalance;
   // Default global batch: one micro-batch per data-parallel replica.
   const long long mp = 1LL * l.tp * l.pp * l.cp;
   l.global_batch = req.global_batch > 0 ? narrow(req.global_batch, "global_batch")

@@ -1,8 +1,11 @@
 #pragma once
 // What a user asks `train` for: names as typed (catalog ids, option names), from a scenario
 // YAML file and/or command-line flags, turned into a TrainScenario against the catalogs.
+#include <yaml-cpp/yaml.h>
+
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/train/step_simulator.hpp"
@@ -17,10 +20,18 @@ struct TrainRequest {
   std::string precision = "bf16", recompute = "none", zero = "zero1";
   bool sequence_parallel = true;
   bool lora = false;
+  double moe_imbalance = 1.0;
+  std::string label;    // how a comparison names this entry (default: the system id)
 };
 
 // Reads a scenario file (YAML; keys as the flags with underscores: model, system, gpus, tp, ...).
 TrainRequest load_train_request(const std::string& path);
+// The same from a YAML mapping already loaded (`path` names it in errors).
+TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& path);
+
+// A comparison file: shared fields at the top, one entry per system under `systems:`, each
+// overriding what it needs (its layout, its GPU count).
+std::vector<TrainRequest> load_compare_requests(const std::string& path);
 TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const std::string& source);
 
 }  // namespace ct

@@ -7,6 +7,7 @@
 #include "clustertwin/core/units.hpp"
 #include "clustertwin/cost/collective.hpp"
 #include "clustertwin/cost/compute.hpp"
+#include "clustertwin/cost/energy.hpp"
 #include "clustertwin/cost/flops.hpp"
 #include "clustertwin/model/params.hpp"
 #include "clustertwin/train/pipeline_schedule.hpp"
@@ -344,6 +345,18 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
   return tb;
 }
 
+void fill_energy(TrainResult& r) {
+  const SystemSpec& sys = r.scenario.system;
+  cost::PowerModel p;
+  p.gpu_idle_w = sys.gpu.idle_w;
+  p.gpu_tdp_w = sys.gpu.tdp_w;
+  p.node_other_w_per_gpu = std::max(0.0, sys.node_power_max_w / sys.gpus_per_node - sys.gpu.tdp_w);
+  r.gpu_activity = r.step_time_s > 0 ? r.breakdown.compute_s / r.step_time_s : 0.0;
+  r.it_power_w_per_gpu = cost::it_power_w_per_gpu(p, r.gpu_activity);
+  r.energy_per_step_j = r.it_power_w_per_gpu * r.scenario.layout.gpus * r.step_time_s;
+  r.energy_per_token_j = r.energy_per_step_j / r.tokens_per_step;
+}
+
 void fill_throughput(TrainResult& r) {
   const ParallelLayout& l = r.scenario.layout;
   const double gpus = l.gpus;
@@ -400,6 +413,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   for (int st = 1; st < l.pp; ++st)
     if (r.stage_breakdowns[st].bubble_s < r.stage_breakdowns[r.critical_stage].bubble_s) r.critical_stage = st;
   r.breakdown = r.stage_breakdowns[r.critical_stage];
+  fill_energy(r);
 
   // Memory, stage by stage.
   const bool full = l.recompute == Recompute::Full;
@@ -505,6 +519,7 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
     r.stage_breakdowns[st] = extrapolate(a.stage_breakdowns[st], r.stage_breakdowns[st], k);
   r.breakdown = r.stage_breakdowns[r.critical_stage];
   fill_throughput(r);
+  fill_energy(r);
   return r;
 }
 

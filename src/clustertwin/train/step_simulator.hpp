@@ -59,6 +59,11 @@ struct TrainResult {
   double model_tflops_per_gpu = 0;
   double peak_flops = 0;             // dense peak of the GEMM format MFU is measured against
   double mfu = 0;                    // fraction
+  // Energy (see cost/energy.hpp): IT power and energy of the whole job for one step.
+  double gpu_activity = 0;           // compute share of the step, critical stage
+  double it_power_w_per_gpu = 0;
+  double energy_per_step_j = 0;      // all GPUs and their nodes, IT only (no PUE)
+  double energy_per_token_j = 0;
   int critical_stage = 0;
   TimeBreakdown breakdown;           // of the critical stage
   std::vector<TimeBreakdown> stage_breakdowns;

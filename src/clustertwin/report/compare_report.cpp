@@ -1,0 +1,90 @@
+#include "clustertwin/report/compare_report.hpp"
+
+#include <fmt/format.h>
+
+#include "clustertwin/core/csv.hpp"
+
+namespace ct {
+namespace {
+
+struct Row {
+  std::string label, system, layout, precision;
+  bool feasible;
+  double step_s, tokens_per_gpu, ratio, mfu, joule_per_token;
+  double compute, tp, cp, ep, dp, bubble, other;  // shares of the step
+};
+
+std::vector<Row> rows(const std::vector<ComparedRun>& runs) {
+  std::vector<Row> out;
+  const double base = runs.empty() ? 1.0 : runs.front().result.tokens_per_s_per_gpu;
+  for (const ComparedRun& c : runs) {
+    const TrainResult& r = c.result;
+    const ParallelLayout& l = r.scenario.layout;
+    const TimeBreakdown& b = r.breakdown;
+    const double t = r.step_time_s;
+    out.push_back({c.label, r.scenario.system.id,
+                   fmt::format("{} GPUs TP{} PP{} VP{} CP{} EP{} DP{}", l.gpus, l.tp, l.pp, l.vp, l.cp, l.ep, l.dp),
+                   std::string(to_string(l.precision)), r.feasible, t, r.tokens_per_s_per_gpu,
+                   r.tokens_per_s_per_gpu / base, r.mfu, r.energy_per_token_j, b.compute_s / t, b.tp_exposed_s / t,
+                   b.cp_exposed_s / t, b.ep_exposed_s / t, b.dp_exposed_s / t, b.bubble_s / t,
+                   (b.optimizer_s + b.overhead_s) / t});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_compare_text(const std::vector<ComparedRun>& runs) {
+  const auto rs = rows(runs);
+  if (rs.empty()) return "";
+  const auto& m = runs.front().result.scenario;
+  std::string o = fmt::format("clustertwin compare: {} , {} x {} tokens per step\n\n", m.model.name,
+                              m.layout.global_batch, m.layout.seq_len);
+  o += fmt::format("  {:<16} {:>9} {:>12} {:>8} {:>6} {:>9}   {:>7} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5}\n", "system",
+                   "step s", "tok/s/GPU", "vs 1st", "MFU", "J/token", "compute", "TP", "CP", "EP", "DP", "bubble",
+                   "other");
+  for (const Row& r : rs)
+    o += fmt::format("  {:<16} {:>9.3f} {:>12.1f} {:>7.2f}x {:>5.1f}% {:>9.3f}   {:>6.1f}% {:>4.1f}% {:>4.1f}% {:>4.1f}% "
+                     "{:>4.1f}% {:>5.1f}% {:>4.1f}%{}\n",
+                     r.label, r.step_s, r.tokens_per_gpu, r.ratio, 100 * r.mfu, r.joule_per_token, 100 * r.compute,
+                     100 * r.tp, 100 * r.cp, 100 * r.ep, 100 * r.dp, 100 * r.bubble, 100 * r.other,
+                     r.feasible ? "" : "  (does not fit)");
+  o += "\n";
+  for (const Row& r : rs) o += fmt::format("  {:<16} {} ({}, {})\n", r.label, r.layout, r.system, r.precision);
+  o += "\n  vs 1st: tokens/s per GPU relative to the first system. Shares: of the step time, critical stage.\n"
+       "  J/token: IT energy (GPU at its compute activity + node share), no PUE.\n";
+  return o;
+}
+
+nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  for (const Row& r : rows(runs))
+    j.push_back({{"label", r.label},
+                 {"system", r.system},
+                 {"layout", r.layout},
+                 {"precision", r.precision},
+                 {"feasible", r.feasible},
+                 {"step_time_s", r.step_s},
+                 {"tokens_per_s_per_gpu", r.tokens_per_gpu},
+                 {"ratio_to_first", r.ratio},
+                 {"mfu", r.mfu},
+                 {"energy_per_token_j", r.joule_per_token},
+                 {"share", {{"compute", r.compute}, {"tp", r.tp}, {"cp", r.cp}, {"ep", r.ep}, {"dp", r.dp},
+                            {"bubble", r.bubble}, {"other", r.other}}}});
+  return j;
+}
+
+std::string compare_to_csv(const std::vector<ComparedRun>& runs) {
+  std::string out = csv_line({"label", "system", "layout", "precision", "feasible", "step_time_s", "tokens_per_s_per_gpu",
+                              "ratio_to_first", "mfu", "energy_per_token_j", "share_compute", "share_tp", "share_cp",
+                              "share_ep", "share_dp", "share_bubble", "share_other"});
+  for (const Row& r : rows(runs))
+    out += csv_line({r.label, r.system, r.layout, r.precision, r.feasible ? "true" : "false", fmt::format("{:.6g}", r.step_s),
+                     fmt::format("{:.6g}", r.tokens_per_gpu), fmt::format("{:.4f}", r.ratio), fmt::format("{:.4f}", r.mfu),
+                     fmt::format("{:.6g}", r.joule_per_token), fmt::format("{:.4f}", r.compute), fmt::format("{:.4f}", r.tp),
+                     fmt::format("{:.4f}", r.cp), fmt::format("{:.4f}", r.ep), fmt::format("{:.4f}", r.dp),
+                     fmt::format("{:.4f}", r.bubble), fmt::format("{:.4f}", r.other)});
+  return out;
+}
+
+}  // namespace ct
