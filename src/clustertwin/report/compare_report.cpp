@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "clustertwin/core/csv.hpp"
 
 namespace ct {
@@ -38,19 +40,21 @@ std::string format_compare_text(const std::vector<ComparedRun>& runs) {
   const auto rs = rows(runs);
   if (rs.empty()) return "";
   const auto& m = runs.front().result.scenario;
-  std::string o = fmt::format("clustertwin compare: {} , {} x {} tokens per step\n\n", m.model.name,
+  std::size_t w = 6;
+  for (const Row& r : rs) w = std::max(w, r.label.size());
+  std::string o = fmt::format("clustertwin compare: {}, {} x {} tokens per step\n\n", m.model.name,
                               m.layout.global_batch, m.layout.seq_len);
-  o += fmt::format("  {:<16} {:>9} {:>12} {:>8} {:>6} {:>9}   {:>7} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5}\n", "system",
+  o += fmt::format("  {:<{}} {:>9} {:>12} {:>8} {:>6} {:>9}   {:>7} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5}\n", "system", w,
                    "step s", "tok/s/GPU", "vs 1st", "MFU", "J/token", "compute", "TP", "CP", "EP", "DP", "bubble",
                    "other");
   for (const Row& r : rs)
-    o += fmt::format("  {:<16} {:>9.3f} {:>12.1f} {:>7.2f}x {:>5.1f}% {:>9.3f}   {:>6.1f}% {:>4.1f}% {:>4.1f}% {:>4.1f}% "
+    o += fmt::format("  {:<{}} {:>9.3f} {:>12.1f} {:>7.2f}x {:>5.1f}% {:>9.3f}   {:>6.1f}% {:>4.1f}% {:>4.1f}% {:>4.1f}% "
                      "{:>4.1f}% {:>5.1f}% {:>4.1f}%{}\n",
-                     r.label, r.step_s, r.tokens_per_gpu, r.ratio, 100 * r.mfu, r.joule_per_token, 100 * r.compute,
+                     r.label, w, r.step_s, r.tokens_per_gpu, r.ratio, 100 * r.mfu, r.joule_per_token, 100 * r.compute,
                      100 * r.tp, 100 * r.cp, 100 * r.ep, 100 * r.dp, 100 * r.bubble, 100 * r.other,
                      r.feasible ? "" : "  (does not fit)");
   o += "\n";
-  for (const Row& r : rs) o += fmt::format("  {:<16} {} ({}, {})\n", r.label, r.layout, r.system, r.precision);
+  for (const Row& r : rs) o += fmt::format("  {:<{}} {} ({}, {})\n", r.label, w, r.layout, r.system, r.precision);
   o += "\n  vs 1st: tokens/s per GPU relative to the first system. Shares: of the step time, critical stage.\n"
        "  J/token: IT energy (GPU at its compute activity + node share), no PUE.\n";
   return o;
