@@ -1,0 +1,110 @@
+// Mixture-of-experts, MLA and hybrid layers against published totals and closed forms.
+#include <gtest/gtest.h>
+
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/core/paths.hpp"
+#include "clustertwin/cost/flops.hpp"
+#include "clustertwin/model/params.hpp"
+#include "clustertwin/parallel/topology.hpp"
+#include "clustertwin/train/step_simulator.hpp"
+
+using namespace ct;
+
+namespace {
+const Catalogs& catalogs() {
+  static const Catalogs cat = Catalogs::load(data_dir());
+  return cat;
+}
+}  // namespace
+
+TEST(MoeParams, DeepSeekV3Is671BTotal37BActive) {
+  // DeepSeek-V3 technical report: 671B total, 37B activated per token (main model, MTP excluded).
+  const ModelSpec m = catalogs().model("deepseek-v3");
+  EXPECT_NEAR((total_params(m) - mtp_params(m)) / 671e9, 1.0, 0.01);
+  EXPECT_NEAR(active_params(m) / 37e9, 1.0, 0.03);
+  EXPECT_EQ(m.moe.num_experts, 256);
+  EXPECT_EQ(m.moe.top_k, 8);
+  EXPECT_EQ(m.layer(0).ffn, FfnKind::Dense);  // first_k_dense_replace = 3
+  EXPECT_EQ(m.layer(3).ffn, FfnKind::Moe);
+}
+
+TEST(MoeParams, Mixtral8x7B) {
+  // Mistral AI: 46.7B total, 12.9B active.
+  const ModelSpec m = catalogs().model("mixtral-8x7b");
+  EXPECT_NEAR(total_params(m) / 46.7e9, 1.0, 0.01);
+  EXPECT_NEAR(active_params(m) / 12.9e9, 1.0, 0.02);
+}
+
+TEST(MoeParams, Qwen3MoE) {
+  EXPECT_NEAR(total_params(catalogs().model("qwen3-30b-a3b")) / 30.5e9, 1.0, 0.01);
+  EXPECT_NEAR(total_params(catalogs().model("qwen3-235b-a22b")) / 235e9, 1.0, 0.01);
+}
+
+TEST(MoeFlops, TopKExpertsAndTheRouterPerToken) {
+  // One MoE layer by hand: 3 x 2 x (attention GEMMs + router + top-k SwiGLU experts) per token,
+  // plus attention 3 x 2 s (q + v) and the LM head.
+  ModelSpec m;
+  m.layers = 1, m.hidden = 1024, m.heads = 8, m.kv_heads = 8, m.head_dim = 128, m.vocab = 1000;
+  m.ffn_hidden = 4096, m.mlp = MlpKind::SwiGlu;
+  m.moe.num_experts = 8, m.moe.top_k = 2, m.moe.expert_ffn_hidden = 512;
+  m.layer_plan = {LayerSpec{MixerKind::Attention, FfnKind::Moe}};
+  const double h = 1024, s = 2048, E = 8, k = 2, f = 512, V = 1000;
+  const double per_token = 2 * (4 * h * h + h * E + k * 3 * h * f) + 2 * s * (2 * h) + 2 * h * V;
+  EXPECT_NEAR(cost::megatron_model_flops(m, 1, s) / (3 * s * per_token), 1.0, 1e-12);
+}
+
+TEST(ExpertParallel, AllToAllInsideAnNvlinkDomainUsesNvlink) {
+  const SystemSpec& sys = catalogs().hardware.system("gb200-nvl72");
+  const DeviceCalibration& dev = catalogs().calibration.device(sys.gpu.id);
+  NetworkCalibration net;
+  net.nvlink_latency_s = net.scale_out_latency_s = 0;
+  // 64 ranks in one 72-GPU domain: (n-1)/n of the bytes over NVLink.
+  const GroupPlacement g = place_group(64, 1, 72);
+  const double bytes = 1e9;
+  EXPECT_NEAR(group_all_to_all_time_s(bytes, g, sys, dev, net),
+              63.0 / 64 * bytes / (sys.gpu.nvlink_bytes_per_s * dev.nvlink_ring_fraction), 1e-12);
+}
+
+TEST(ExpertParallel, AllToAllAcrossNodesIsBoundByEachGpusOwnNic) {
+  const SystemSpec& sys = catalogs().hardware.system("dgx-h100");
+  const DeviceCalibration& dev = catalogs().calibration.device(sys.gpu.id);
+  NetworkCalibration net;
+  net.nvlink_latency_s = net.scale_out_latency_s = 0;
+  // 32 ranks over 4 nodes: 24/32 of every GPU's bytes leave through its one 400G NIC.
+  const GroupPlacement g = place_group(32, 1, 8);
+  const double nic = sys.nic_bytes_per_s * sys.nics_per_gpu * sys.fabric.nic_achievable_fraction;
+  EXPECT_NEAR(group_all_to_all_time_s(1e9, g, sys, dev, net), 24.0 / 32 * 1e9 / nic, 1e-12);
+}
+
+TEST(ExpertParallel, MoreExpertParallelismShardsExpertMemory) {
+  const Catalogs& cat = catalogs();
+  auto run = [&](int ep) {
+    TrainScenario s;
+    s.model = cat.model("qwen3-30b-a3b");
+    s.system = cat.hardware.system("gb200-nvl72");
+    s.profile = cat.profile("megatron-core");
+    s.layout.gpus = 64, s.layout.ep = ep, s.layout.global_batch = 64, s.layout.seq_len = 4096;
+    s.layout.precision = Precision::MXFP8;
+    resolve_layout(s.layout, s.model, "test");
+    return simulate_training_step(s, cat.calibration, {.keep_timeline = false});
+  };
+  const TrainResult ep8 = run(8), ep64 = run(64);
+  EXPECT_LT(ep64.peak_memory.weights_bytes, ep8.peak_memory.weights_bytes);
+  EXPECT_GT(ep64.breakdown.ep_exposed_s, 0.0);
+}
+
+TEST(Hybrid, NemotronHPatternAndMambaLayers) {
+  const ModelSpec m = catalogs().model("nemotron-3-nano-30b-a3b");
+  int mamba = 0, attention = 0, moe = 0;
+  for (std::int64_t i = 0; i < m.layers; ++i) {
+    mamba += m.layer(i).mixer == MixerKind::Mamba;
+    attention += m.layer(i).mixer == MixerKind::Attention;
+    moe += m.layer(i).ffn == FfnKind::Moe;
+  }
+  EXPECT_EQ(m.layers, 52);
+  EXPECT_EQ(mamba, 23);
+  EXPECT_EQ(attention, 6);
+  EXPECT_EQ(moe, 23);
+  // NVIDIA: 31.6B total, ~3.2B active (without the input embedding).
+  EXPECT_NEAR(total_params(m) / 31.6e9, 1.0, 0.01);
+}
