@@ -1,9 +1,8 @@
 #include "clustertwin/sim/task_graph.hpp"
 
+#include <algorithm>
+#include <queue>
 #include <stdexcept>
-#include <unordered_map>
-
-#include "clustertwin/sim/event_queue.hpp"
 
 namespace ct::sim {
 
@@ -13,13 +12,18 @@ StreamId TaskGraph::add_stream(std::string name) {
   return static_cast<StreamId>(stream_names_.size() - 1);
 }
 
-TaskId TaskGraph::add_task(const std::string& name, StreamId stream, double duration_s, std::vector<Dependency> deps,
-                           std::int32_t tag) {
+TaskId TaskGraph::add_task(const std::string& name, StreamId stream, double duration_s,
+                           std::initializer_list<Dependency> deps, std::int32_t tag) {
+  return add_task(name, stream, duration_s, std::vector<Dependency>(deps), tag);
+}
+
+TaskId TaskGraph::add_task(const std::string& name, StreamId stream, double duration_s,
+                           const std::vector<Dependency>& deps, std::int32_t tag) {
   if (stream < 0 || stream >= static_cast<StreamId>(stream_tasks_.size()))
     throw std::logic_error("TaskGraph: unknown stream for task " + name);
   if (duration_s < 0) throw std::logic_error("TaskGraph: negative duration for task " + name);
   Task t;
-  // Names repeat a lot (one per op kind); a linear probe of the last few keeps this cheap.
+  // Names repeat a lot (one per op kind); a probe of the last few keeps interning cheap.
   std::int32_t name_id = -1;
   for (std::size_t i = names_.size(); i > 0 && i + 8 > names_.size(); --i)
     if (names_[i - 1] == name) name_id = static_cast<std::int32_t>(i - 1);
@@ -30,107 +34,136 @@ TaskId TaskGraph::add_task(const std::string& name, StreamId stream, double dura
   t.name_id = name_id;
   t.stream = stream;
   t.duration_s = duration_s;
-  t.deps = std::move(deps);
   t.tag = tag;
-  tasks_.push_back(std::move(t));
+  tasks_.push_back(t);
   const TaskId id = static_cast<TaskId>(tasks_.size() - 1);
   stream_tasks_[stream].push_back(id);
+  for (const Dependency& d : deps) edges_.push_back({id, d});
   return id;
+}
+
+void TaskGraph::add_dependency(TaskId task, Dependency dep) { edges_.push_back({task, dep}); }
+
+std::span<const Dependency> TaskGraph::deps(TaskId id) const {
+  if (dep_offsets_.size() != tasks_.size() + 1) return {};
+  return {dep_list_.data() + dep_offsets_[id], static_cast<std::size_t>(dep_offsets_[id + 1] - dep_offsets_[id])};
+}
+
+void TaskGraph::build_adjacency() {
+  const std::size_t n = tasks_.size();
+  dep_offsets_.assign(n + 1, 0);
+  out_offsets_.assign(n + 1, 0);
+  for (const Edge& e : edges_) {
+    if (e.dep.task < 0 || static_cast<std::size_t>(e.dep.task) >= n || e.to < 0 || static_cast<std::size_t>(e.to) >= n)
+      throw std::logic_error("TaskGraph: dependency on unknown task");
+    ++dep_offsets_[e.to + 1];
+    ++out_offsets_[e.dep.task + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    dep_offsets_[i + 1] += dep_offsets_[i];
+    out_offsets_[i + 1] += out_offsets_[i];
+  }
+  dep_list_.resize(edges_.size());
+  out_list_.resize(edges_.size());
+  std::vector<std::int32_t> dep_fill(dep_offsets_.begin(), dep_offsets_.end() - 1);
+  std::vector<std::int32_t> out_fill(out_offsets_.begin(), out_offsets_.end() - 1);
+  for (const Edge& e : edges_) {
+    dep_list_[dep_fill[e.to]++] = e.dep;
+    out_list_[out_fill[e.dep.task]++] = {e.to, e.dep.kind};
+  }
 }
 
 namespace {
 
-struct Runner {
-  std::vector<Task>& tasks;
-  const std::vector<std::vector<TaskId>>& stream_tasks;
-  EventQueue queue;
-  std::vector<std::int32_t> start_waits, finish_waits;
-  std::vector<std::vector<std::pair<TaskId, DepKind>>> dependents;
-  std::vector<std::size_t> stream_head;
-  std::vector<bool> stream_busy, awaiting_ff, finished;
-  std::vector<StreamId> stream_of;
-  std::size_t done = 0;
-
-  Runner(std::vector<Task>& t, const std::vector<std::vector<TaskId>>& st)
-      : tasks(t),
-        stream_tasks(st),
-        start_waits(t.size(), 0),
-        finish_waits(t.size(), 0),
-        dependents(t.size()),
-        stream_head(st.size(), 0),
-        stream_busy(st.size(), false),
-        awaiting_ff(t.size(), false),
-        finished(t.size(), false) {
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-      tasks[i].start_s = tasks[i].end_s = -1;
-      for (const Dependency& d : tasks[i].deps) {
-        if (d.task < 0 || static_cast<std::size_t>(d.task) >= tasks.size())
-          throw std::logic_error("TaskGraph: dependency on unknown task");
-        (d.kind == DepKind::FinishToFinish ? finish_waits : start_waits)[i]++;
-        dependents[d.task].push_back({static_cast<TaskId>(i), d.kind});
-      }
-    }
-  }
-
-  void try_start(TaskId id) {
-    const Task& t = tasks[id];
-    const auto& order = stream_tasks[t.stream];
-    if (stream_busy[t.stream] || stream_head[t.stream] >= order.size() || order[stream_head[t.stream]] != id) return;
-    if (start_waits[id] > 0) return;
-    start(id);
-  }
-
-  void start(TaskId id) {
-    Task& t = tasks[id];
-    stream_busy[t.stream] = true;
-    t.start_s = queue.now();
-    queue.schedule(t.start_s + t.duration_s, [this, id] { natural_end(id); });
-    for (const auto& [dep, kind] : dependents[id])
-      if (kind == DepKind::StartToStart && --start_waits[dep] == 0) try_start(dep);
-  }
-
-  void natural_end(TaskId id) {
-    if (finish_waits[id] > 0) {
-      awaiting_ff[id] = true;
-      return;
-    }
-    finish(id);
-  }
-
-  void finish(TaskId id) {
-    Task& t = tasks[id];
-    t.end_s = queue.now();
-    finished[id] = true;
-    ++done;
-    stream_busy[t.stream] = false;
-    ++stream_head[t.stream];
-    for (const auto& [dep, kind] : dependents[id]) {
-      if (kind == DepKind::FinishToStart) {
-        if (--start_waits[dep] == 0) try_start(dep);
-      } else if (kind == DepKind::FinishToFinish) {
-        if (--finish_waits[dep] == 0 && awaiting_ff[dep]) finish(dep);
-      }
-    }
-    const auto& order = stream_tasks[t.stream];
-    if (stream_head[t.stream] < order.size()) try_start(order[stream_head[t.stream]]);
-  }
-
-  double run() {
-    queue.schedule(0.0, [this] {
-      for (std::size_t s = 0; s < stream_tasks.size(); ++s)
-        if (!stream_tasks[s].empty()) try_start(stream_tasks[s][0]);
-    });
-    const double end = queue.run();
-    if (done != tasks.size()) throw std::logic_error("TaskGraph: deadlock, " + std::to_string(tasks.size() - done) + " tasks never ran");
-    return end;
-  }
+// The event loop: completion events in a min-heap keyed by (time, sequence), so equal times
+// resolve in a fixed order and runs are deterministic.
+struct Event {
+  double time_s;
+  std::uint64_t seq;
+  TaskId task;
+  bool operator>(const Event& o) const { return time_s != o.time_s ? time_s > o.time_s : seq > o.seq; }
 };
 
 }  // namespace
 
 double TaskGraph::run() {
-  Runner runner(tasks_, stream_tasks_);
-  return runner.run();
+  build_adjacency();
+  const std::size_t n = tasks_.size();
+  std::vector<std::int32_t> start_waits(n, 0), finish_waits(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    tasks_[i].start_s = tasks_[i].end_s = -1;
+    for (const Dependency& d : deps(static_cast<TaskId>(i)))
+      (d.kind == DepKind::FinishToFinish ? finish_waits : start_waits)[i]++;
+  }
+  std::vector<std::size_t> head(stream_tasks_.size(), 0);
+  std::vector<char> busy(stream_tasks_.size(), 0), awaiting_ff(n, 0);
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> heap;
+  std::uint64_t seq = 0;
+  std::size_t done = 0;
+  double now = 0;
+
+  // Explicit work list instead of recursion: tasks whose start or finish may now happen.
+  std::vector<TaskId> to_start;
+  std::vector<TaskId> to_finish;
+  auto try_start = [&](TaskId id) {
+    const Task& t = tasks_[id];
+    const auto& order = stream_tasks_[t.stream];
+    if (busy[t.stream] || head[t.stream] >= order.size() || order[head[t.stream]] != id || start_waits[id] > 0) return;
+    busy[t.stream] = 1;
+    tasks_[id].start_s = now;
+    heap.push({now + t.duration_s, seq++, id});
+    for (std::int32_t k = out_offsets_[id]; k < out_offsets_[id + 1]; ++k)
+      if (out_list_[k].second == DepKind::StartToStart && --start_waits[out_list_[k].first] == 0)
+        to_start.push_back(out_list_[k].first);
+  };
+  auto finish = [&](TaskId id) {
+    Task& t = tasks_[id];
+    t.end_s = now;
+    ++done;
+    busy[t.stream] = 0;
+    ++head[t.stream];
+    for (std::int32_t k = out_offsets_[id]; k < out_offsets_[id + 1]; ++k) {
+      const auto [dep, kind] = out_list_[k];
+      if (kind == DepKind::FinishToStart) {
+        if (--start_waits[dep] == 0) to_start.push_back(dep);
+      } else if (kind == DepKind::FinishToFinish) {
+        if (--finish_waits[dep] == 0 && awaiting_ff[dep]) to_finish.push_back(dep);
+      }
+    }
+    const auto& order = stream_tasks_[t.stream];
+    if (head[t.stream] < order.size()) to_start.push_back(order[head[t.stream]]);
+  };
+  auto drain = [&] {
+    while (!to_start.empty() || !to_finish.empty()) {
+      if (!to_finish.empty()) {
+        const TaskId id = to_finish.back();
+        to_finish.pop_back();
+        finish(id);
+      } else {
+        const TaskId id = to_start.back();
+        to_start.pop_back();
+        try_start(id);
+      }
+    }
+  };
+  for (const auto& order : stream_tasks_)
+    if (!order.empty()) to_start.push_back(order.front());
+  // Streams start in order of their ids, as the generic engine did.
+  std::reverse(to_start.begin(), to_start.end());
+  drain();
+  while (!heap.empty()) {
+    const Event ev = heap.top();
+    heap.pop();
+    now = ev.time_s;
+    if (finish_waits[ev.task] > 0) {
+      awaiting_ff[ev.task] = 1;
+    } else {
+      finish(ev.task);
+    }
+    drain();
+  }
+  if (done != n) throw std::logic_error("TaskGraph: deadlock, " + std::to_string(n - done) + " tasks never ran");
+  return now;
 }
 
 }  // namespace ct::sim

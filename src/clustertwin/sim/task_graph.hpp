@@ -10,6 +10,7 @@
 //  - FinishToFinish: the task cannot finish before the other finishes (a compute pass that
 //                   needs all the parameters an overlapped all-gather brings).
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,9 @@ struct Dependency {
 };
 
 struct Task {
-  std::int32_t name_id = 0;  // index into TaskGraph::names (names are interned)
+  std::int32_t name_id = 0;  // index into the graph's interned names
   StreamId stream = 0;
   double duration_s = 0;
-  std::vector<Dependency> deps;
   std::int32_t tag = 0;  // free for the caller (e.g. the kind of work, for breakdowns)
   // Results.
   double start_s = -1;
@@ -39,9 +39,11 @@ struct Task {
 class TaskGraph {
  public:
   StreamId add_stream(std::string name);
-  TaskId add_task(const std::string& name, StreamId stream, double duration_s, std::vector<Dependency> deps = {},
+  TaskId add_task(const std::string& name, StreamId stream, double duration_s, std::initializer_list<Dependency> deps = {},
                   std::int32_t tag = 0);
-  void add_dependency(TaskId task, Dependency dep) { tasks_[task].deps.push_back(dep); }
+  TaskId add_task(const std::string& name, StreamId stream, double duration_s, const std::vector<Dependency>& deps,
+                  std::int32_t tag = 0);
+  void add_dependency(TaskId task, Dependency dep);
 
   // Runs the graph; tasks on one stream execute in the order they were added. Throws
   // std::logic_error if the graph deadlocks (a cycle through dependencies and stream order).
@@ -49,13 +51,28 @@ class TaskGraph {
 
   const std::vector<Task>& tasks() const { return tasks_; }
   const Task& task(TaskId id) const { return tasks_[id]; }
+  std::span<const Dependency> deps(TaskId id) const;  // valid after run()
   const std::string& task_name(TaskId id) const { return names_[tasks_[id].name_id]; }
   const std::vector<std::string>& stream_names() const { return stream_names_; }
   std::size_t size() const { return tasks_.size(); }
-  void reserve(std::size_t n) { tasks_.reserve(n); }
+  void reserve(std::size_t n) {
+    tasks_.reserve(n);
+    edges_.reserve(2 * n);
+  }
 
  private:
+  struct Edge {
+    TaskId to;
+    Dependency dep;
+  };
+  void build_adjacency();
+
   std::vector<Task> tasks_;
+  std::vector<Edge> edges_;
+  // Compressed adjacency built by run(): dependencies of each task, and its dependents.
+  std::vector<std::int32_t> dep_offsets_, out_offsets_;
+  std::vector<Dependency> dep_list_;
+  std::vector<std::pair<TaskId, DepKind>> out_list_;
   std::vector<std::string> names_;
   std::vector<std::string> stream_names_;
   std::vector<std::vector<TaskId>> stream_tasks_;

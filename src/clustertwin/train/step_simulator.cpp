@@ -319,7 +319,7 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
     // Who kept this task waiting: the dependency that became ready last.
     std::int32_t blocker = 0;
     double latest = -1;
-    for (const auto& d : t.deps) {
+    for (const auto& d : G.deps(id)) {
       const sim::Task& o = G.task(d.task);
       const double ready = d.kind == DepKind::StartToStart ? o.start_s : o.end_s;
       if (d.kind != DepKind::FinishToFinish && ready > latest) latest = ready, blocker = o.tag;
