@@ -11,5 +11,6 @@ using Runner = std::function<int()>;
 Runner add_train_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);
 Runner add_compare_command(CLI::App& app);
+Runner add_plan_command(CLI::App& app);
 
 }  // namespace ct::cli

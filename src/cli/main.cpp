@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   ct::cli::Runner train = ct::cli::add_train_command(app);
   ct::cli::Runner validate = ct::cli::add_validate_command(app);
   ct::cli::Runner compare = ct::cli::add_compare_command(app);
+  ct::cli::Runner plan = ct::cli::add_plan_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "train") return train();
       if (sub->get_name() == "validate") return validate();
       if (sub->get_name() == "compare") return compare();
+      if (sub->get_name() == "plan") return plan();
     }
   } catch (const ct::InputError& e) {
     std::cerr << "clustertwin: error: " << e.what() << "\n";

@@ -25,3 +25,64 @@ Precision parse_precision_or_throw(const std::string& s, const std::string& sour
 }
 
 }  // namespace ct
+
+namespace ct {
+namespace {
+
+double number_with_suffix(const std::string& s, const std::string& field, const std::string& what,
+                          const std::vector<std::pair<char, double>>& suffixes) {
+  std::size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(s, &used);
+  } catch (...) {
+    throw InputError("command line", field, "not " + what + ": '" + s + "'");
+  }
+  double scale = 1;
+  if (used < s.size()) {
+    bool known = false;
+    for (const auto& [c, f] : suffixes)
+      if (used + 1 == s.size() && s[used] == c) scale = f, known = true;
+    if (!known) throw InputError("command line", field, "not " + what + ": '" + s + "'");
+  }
+  if (!(x > 0)) throw InputError("command line", field, "must be positive");
+  return x * scale;
+}
+
+}  // namespace
+
+double parse_token_count(const std::string& s, const std::string& field) {
+  return number_with_suffix(s, field, "a token count (e.g. 2.1T, 300B)", {{'T', 1e12}, {'B', 1e9}, {'M', 1e6}, {'K', 1e3}});
+}
+
+double parse_duration_s(const std::string& s, const std::string& field) {
+  return number_with_suffix(s, field, "a duration (e.g. 90d, 36h)", {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}});
+}
+
+std::vector<int> parse_gpu_counts(const std::string& s, const std::string& field) {
+  std::vector<long long> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t colon = s.find(':', start);
+    const std::string p = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(p, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used != p.size() || p.empty() || v <= 0)
+      throw InputError("command line", field, "not a GPU count or first:last:step range: '" + s + "'");
+    parts.push_back(v);
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() == 1) return {static_cast<int>(parts[0])};
+  if (parts.size() != 3 || parts[1] < parts[0]) throw InputError("command line", field, "a range is first:last:step");
+  std::vector<int> out;
+  for (long long g = parts[0]; g <= parts[1]; g += parts[2]) out.push_back(static_cast<int>(g));
+  return out;
+}
+
+}  // namespace ct

@@ -97,6 +97,16 @@ class StepBuilder {
   }
 
   const std::vector<ChunkCost>& costs() const { return costs_; }
+
+  double lower_bound_s() const {
+    double bound = 0;
+    for (int st = 0; st < P_; ++st) {
+      double busy = 0;
+      for (int c = 0; c < V_; ++c) busy += M_ * (costs_[st * V_ + c].fwd_s + costs_[st * V_ + c].bwd_s) + costs_[st * V_ + c].optimizer_s;
+      bound = std::max(bound, busy);
+    }
+    return bound;
+  }
   const std::vector<StageTasks>& streams() const { return streams_; }
   std::vector<TaskId> optimizer_tasks;
 
@@ -403,17 +413,21 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
 
   StepBuilder b(s, cal, r, opt.keep_timeline);
   b.build_chunks();
-  b.build_graph();
-  r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
+  r.lower_bound_s = b.lower_bound_s() + s.profile.step_overhead_s;
+  if (opt.timing) {
+    b.build_graph();
+    r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
+    fill_throughput(r);
+  }
 
-  fill_throughput(r);
-
-  for (int st = 0; st < l.pp; ++st) r.stage_breakdowns.push_back(stage_breakdown(r, b, st, r.step_time_s));
+  for (int st = 0; opt.timing && st < l.pp; ++st) r.stage_breakdowns.push_back(stage_breakdown(r, b, st, r.step_time_s));
   r.critical_stage = 0;
-  for (int st = 1; st < l.pp; ++st)
+  for (int st = 1; opt.timing && st < l.pp; ++st)
     if (r.stage_breakdowns[st].bubble_s < r.stage_breakdowns[r.critical_stage].bubble_s) r.critical_stage = st;
-  r.breakdown = r.stage_breakdowns[r.critical_stage];
-  fill_energy(r);
+  if (opt.timing) {
+    r.breakdown = r.stage_breakdowns[r.critical_stage];
+    fill_energy(r);
+  }
 
   // Memory, stage by stage.
   const bool full = l.recompute == Recompute::Full;
@@ -504,7 +518,7 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
   // (Exact for the deterministic schedules here; the trace needs the full timeline.)
   const int unit = l.vp > 1 ? l.pp : 1;
   const int m1 = ((std::max(2 * l.pp, 8) + unit - 1) / unit) * unit;
-  if (opt.keep_timeline || m <= m1 + unit) return simulate_exact(s, cal, opt);
+  if (opt.keep_timeline || !opt.timing || m <= m1 + unit) return simulate_exact(s, cal, opt);
   auto with_microbatches = [&](int mb) {
     TrainScenario t = s;
     t.layout.global_batch = mb * l.dp * l.micro_batch;
@@ -515,6 +529,7 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
   const double k = static_cast<double>(m - m1) / unit;
   r.scenario = s;
   r.step_time_s = a.step_time_s + k * (r.step_time_s - a.step_time_s);
+  r.lower_bound_s = a.lower_bound_s + k * (r.lower_bound_s - a.lower_bound_s);
   for (std::size_t st = 0; st < r.stage_breakdowns.size(); ++st)
     r.stage_breakdowns[st] = extrapolate(a.stage_breakdowns[st], r.stage_breakdowns[st], k);
   r.breakdown = r.stage_breakdowns[r.critical_stage];

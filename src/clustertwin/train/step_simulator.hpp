@@ -52,7 +52,10 @@ struct TrainResult {
   bool feasible = true;
   std::string infeasible_reason;
 
-  double step_time_s = 0;
+  double step_time_s = 0;          // 0 when only the bound was computed (timing = false)
+  // No step can be shorter: the busiest stage's compute stream (its passes run one after another)
+  // plus the optimizer, with every communication and bubble taken as free.
+  double lower_bound_s = 0;
   double tokens_per_step = 0;
   double tokens_per_s_per_gpu = 0;
   double model_flops_per_step = 0;   // Megatron formula (see cost/flops.hpp)
@@ -83,6 +86,7 @@ struct TrainResult {
 
 struct SimulateOptions {
   bool keep_timeline = true;  // false drops per-op lists (faster, for searches and validation)
+  bool timing = true;         // false: memory and the step-time lower bound only (no event simulation)
 };
 
 // Throws InputError for layouts that cannot run at all (e.g. FP8 on a GPU without FP8 tensor cores);

@@ -1,0 +1,108 @@
+// `clustertwin plan`: the best layouts to pretrain a model on a number of GPUs, with time to
+// train, GPU-hours, energy, cost, CO2 and failures.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/site_loader.hpp"
+#include "clustertwin/config/train_options.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/paths.hpp"
+#include "clustertwin/report/plan_report.hpp"
+
+namespace ct::cli {
+
+namespace {
+
+// A one-line progress bar on a terminal; nothing in pipes or with machine-readable output.
+Progress progress_bar(bool enabled) {
+  if (!enabled) return {};
+  return [](int done, int total) {
+    const int width = 40, filled = total > 0 ? width * done / total : width;
+    std::fprintf(stderr, "\r  [%s%s] %d/%d layouts", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string x; std::getline(ss, x, ',');) out.push_back(x);
+  return out;
+}
+
+}  // namespace
+
+Runner add_plan_command(CLI::App& app) {
+  struct Options {
+    std::string model, system, tokens, gpus, site, deadline, objective = "time", precisions = "bf16", zero = "zero1";
+    std::string format = "text", out, profile = "megatron-core";
+    long long seq_len = 4096, global_batch = 0;
+    int top = 10, threads = 0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* c = app.add_subcommand("plan", "Search every layout to pretrain a model: time, cost, energy, CO2, failures");
+  c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
+  c->add_option("--system", o->system, "Catalog system id")->required();
+  c->add_option("--tokens", o->tokens, "Tokens to train on (e.g. 2.1T)")->required();
+  c->add_option("--gpus", o->gpus, "GPU count, or first:last:step")->required();
+  c->add_option("--site", o->site, "Site file (data/sites/*.yaml): PUE, prices, grid CO2");
+  c->add_option("--seq-len", o->seq_len, "Sequence length");
+  c->add_option("--global-batch", o->global_batch, "Sequences per step (default: ~4M tokens)");
+  c->add_option("--precisions", o->precisions, "Comma-separated precisions to consider");
+  c->add_option("--zero", o->zero, "Comma-separated data-parallel shardings to consider (zero1, zero3, ...)");
+  c->add_option("--profile", o->profile, "Software profile");
+  c->add_option("--deadline", o->deadline, "Only layouts that finish within this (e.g. 90d)");
+  c->add_option("--objective", o->objective, "time, cost or energy")->check(CLI::IsMember({"time", "cost", "energy"}));
+  c->add_option("--top", o->top, "How many layouts to show")->check(CLI::PositiveNumber);
+  c->add_option("--threads", o->threads, "Worker threads (default: all cores)");
+  c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
+  c->add_option("--out", o->out, "Also store every evaluated layout in this SQLite file");
+  return [o] {
+    const Catalogs cat = Catalogs::load(data_dir());
+    PlanRequest req;
+    req.model = cat.model(o->model);
+    req.system = cat.hardware.system(o->system);
+    req.profile = cat.profile(o->profile);
+    req.tokens = parse_token_count(o->tokens, "tokens");
+    req.gpu_counts = parse_gpu_counts(o->gpus, "gpus");
+    if (o->seq_len <= 0) throw InputError("command line", "seq-len", "must be positive");
+    if (o->global_batch < 0) throw InputError("command line", "global-batch", "must not be negative");
+    req.seq_len = o->seq_len;
+    req.global_batch = static_cast<int>(o->global_batch);
+    req.precisions.clear();
+    for (const auto& p : split(o->precisions)) req.precisions.push_back(parse_precision_or_throw(p, "command line"));
+    req.shardings.clear();
+    for (const auto& z : split(o->zero)) req.shardings.push_back(parse_sharding(z, "command line"));
+    if (!o->deadline.empty()) req.deadline_s = parse_duration_s(o->deadline, "deadline");
+    req.objective = o->objective == "cost" ? Objective::Cost : (o->objective == "energy" ? Objective::Energy : Objective::Time);
+    req.top = o->top;
+    req.threads = o->threads > 0 ? o->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    req.site = load_site(o->site.empty() ? data_dir() + "/sites/example-jp.yaml" : o->site);
+    req.reliability = load_reliability(data_dir() + "/calibration/reliability.yaml");
+    for (Precision p : req.precisions)
+      if (req.system.gpu.peak(gemm_peak_format(p)) <= 0)
+        throw InputError("command line", "precisions", req.system.gpu.name + " has no " + std::string(to_string(p)) + " tensor cores");
+
+    const bool terminal = o->format == "text" && isatty(STDERR_FILENO);
+    const PlanResult r = plan_training(req, cat.calibration, progress_bar(terminal));
+    if (!o->out.empty()) write_plan_sqlite(o->out, req, r);
+    if (o->format == "json")
+      std::cout << plan_to_json(req, r).dump(2) << "\n";
+    else if (o->format == "csv")
+      std::cout << plan_to_csv(req, r);
+    else
+      std::cout << format_plan_text(req, r);
+    return 0;
+  };
+}
+
+}  // namespace ct::cli

@@ -1,0 +1,226 @@
+#include "clustertwin/cluster/job_sources.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "clustertwin/cluster/random.hpp"
+#include "clustertwin/cluster/tolerant_csv.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/yaml_util.hpp"
+
+namespace ct::cluster {
+
+namespace {
+
+// A whole decimal number, or false (no exceptions: malformed trace lines are expected).
+bool parse_int64(const std::string& s, long long& out) {
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && p == end && !s.empty();
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+struct OpenbColumns {
+  int name, num_gpu, gpu_milli, gpu_spec, creation, deletion, scheduled;
+};
+
+OpenbColumns openb_columns(const CsvTable& t, const std::string& source) {
+  OpenbColumns c{t.column("name"), t.column("num_gpu"), t.column("gpu_milli"), t.column("gpu_spec"),
+                 t.column("creation_time"), t.column("deletion_time"), t.column("scheduled_time")};
+  for (int col : {c.name, c.num_gpu, c.gpu_milli, c.gpu_spec, c.creation, c.deletion, c.scheduled})
+    if (col < 0)
+      throw InputError(source, "header",
+                       "needs columns name, num_gpu, gpu_milli, gpu_spec, creation_time, deletion_time, scheduled_time");
+  return c;
+}
+
+enum class RowResult { job, skipped, malformed };
+
+// Fills `job` from one pod row; on a malformed row, `why` names the field and the reason.
+RowResult openb_row_to_job(const std::vector<std::string>& row, const OpenbColumns& c, int tenant, Job& job,
+                           std::string& why) {
+  long long num_gpu = 0, milli = 0, created = 0, deleted = 0, scheduled = 0;
+  if (!parse_int64(row[c.num_gpu], num_gpu) || num_gpu < 0) return why = "num_gpu: not a whole number >= 0", RowResult::malformed;
+  if (num_gpu == 0) return RowResult::skipped;  // CPU-only pod: not a GPU scheduling question
+  if (!parse_int64(row[c.gpu_milli], milli) || milli <= 0 || milli > kWholeGpuMilli)
+    return why = "gpu_milli: not a whole number in 1..1000", RowResult::malformed;
+  if (!parse_int64(row[c.creation], created)) return why = "creation_time: not a whole number", RowResult::malformed;
+  if (row[c.scheduled].empty()) return RowResult::skipped;  // never ran: no run time to replay
+  if (!parse_int64(row[c.scheduled], scheduled)) return why = "scheduled_time: not a whole number", RowResult::malformed;
+  if (!parse_int64(row[c.deletion], deleted)) return why = "deletion_time: not a whole number", RowResult::malformed;
+  if (scheduled < created) return why = "scheduled_time: before creation_time", RowResult::malformed;
+  if (deleted < scheduled) return why = "deletion_time: before scheduled_time", RowResult::malformed;
+  job.name = row[c.name];
+  job.tenant = tenant;
+  job.submit_s = static_cast<double>(created);
+  job.gpus = static_cast<int>(num_gpu);
+  // gpu_milli is the share of one GPU when a pod asks for one; multi-GPU pods take whole GPUs.
+  job.gpu_milli = num_gpu == 1 ? static_cast<int>(milli) : kWholeGpuMilli;
+  job.gpu_types = split(row[c.gpu_spec], '|');
+  job.duration_s = static_cast<double>(deleted - scheduled);
+  job.recorded_queue_delay_s = static_cast<double>(scheduled - created);
+  return RowResult::job;
+}
+
+}  // namespace
+
+Workload parse_openb_pods(const std::string& text, const std::string& source, int tenant) {
+  Workload w;
+  const CsvTable t = parse_csv_lines_tolerant(text, source, w.warnings);
+  const OpenbColumns c = openb_columns(t, source);
+  int cpu_or_unscheduled = 0;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    Job job;
+    std::string why;
+    switch (openb_row_to_job(t.rows[r], c, tenant, job, why)) {
+      case RowResult::job: w.jobs.push_back(std::move(job)); break;
+      case RowResult::skipped: ++cpu_or_unscheduled; break;
+      case RowResult::malformed:
+        w.warnings.push_back(source + ": line " + std::to_string(t.row_lines[r]) + ": " + why + ", line skipped");
+        break;
+    }
+  }
+  w.skipped = cpu_or_unscheduled + static_cast<int>(w.warnings.size());
+  if (cpu_or_unscheduled > 0)
+    w.warnings.push_back(source + ": " + std::to_string(cpu_or_unscheduled) +
+                         " pods skipped: CPU-only (num_gpu 0) or never scheduled (no scheduled_time)");
+  // Ties keep file order: the replay must not depend on the sort's stability.
+  std::stable_sort(w.jobs.begin(), w.jobs.end(), [](const Job& a, const Job& b) { return a.submit_s < b.submit_s; });
+  return w;
+}
+
+Workload read_openb_pods(const std::string& path, int tenant) {
+  std::ifstream probe(path);
+  if (!probe) throw InputError(path, "", "cannot open file");
+  std::stringstream ss;
+  ss << probe.rdbuf();
+  return parse_openb_pods(ss.str(), path, tenant);
+}
+
+std::vector<JobKind> load_job_kinds(const std::string& path) {
+  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node kinds = y["kinds"];
+  if (!kinds || !kinds.IsSequence() || kinds.size() == 0) throw InputError(path, "kinds", "missing or empty");
+  std::vector<JobKind> out;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    const std::string w = "kinds[" + std::to_string(i) + "]";
+    const YAML::Node k = kinds[i];
+    JobKind j;
+    j.id = yaml_string(k, "id", path, w);
+    j.share = yaml_number(k, "share", path, w);
+    if (!k["gpus"] || !k["gpus"].IsSequence() || k["gpus"].size() == 0) throw InputError(path, w + ".gpus", "missing list");
+    for (const auto& g : k["gpus"]) j.gpu_choices.push_back(g.as<int>());
+    j.duration_median_s = yaml_number(k, "duration_median_s", path, w);
+    j.duration_sigma = yaml_number(k, "duration_sigma", path, w);
+    j.duration_min_s = yaml_number(k, "duration_min_s", path, w);
+    j.duration_max_s = yaml_number(k, "duration_max_s", path, w);
+    j.checkpoint_interval_s = yaml_number(k, "checkpoint_interval_s", path, w);
+    j.single_domain_required = yaml_bool_or(k, "single_domain_required", false, path, w);
+    if (j.share < 0 || j.duration_median_s <= 0 || j.duration_min_s > j.duration_max_s)
+      throw InputError(path, w, "share >= 0, duration_median_s > 0 and duration_min_s <= duration_max_s required");
+    out.push_back(j);
+  }
+  return out;
+}
+
+bool is_generator_spec(const std::string& jobs_arg) { return jobs_arg.rfind("generate:", 0) == 0; }
+
+GeneratorSpec parse_generator_spec(const std::string& spec) {
+  const std::string field = "--jobs";
+  if (!is_generator_spec(spec)) throw InputError("command line", field, "a generator spec starts with 'generate:'");
+  const std::vector<std::string> parts = split(spec.substr(9), ',');
+  if (parts.empty()) throw InputError("command line", field, "generate: needs a mix name (llm-mix)");
+  GeneratorSpec g;
+  g.mix = parts[0];
+  if (g.mix != "llm-mix") throw InputError("command line", field, "unknown mix '" + g.mix + "' (llm-mix)");
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const auto eq = parts[i].find('=');
+    const std::string key = parts[i].substr(0, eq), value = eq == std::string::npos ? "" : parts[i].substr(eq + 1);
+    long long n = 0;
+    if (key == "jobs" && parse_int64(value, n) && n > 0) g.jobs = static_cast<int>(n);
+    else if (key == "seed" && parse_int64(value, n) && n >= 0) g.seed = static_cast<std::uint64_t>(n);
+    else if (key == "load") {
+      try {
+        g.offered_load = std::stod(value);
+      } catch (const std::exception&) {
+        g.offered_load = -1;
+      }
+      if (!(g.offered_load > 0)) throw InputError("command line", field, "load: must be a number > 0");
+    } else {
+      throw InputError("command line", field, "bad generator option '" + parts[i] + "' (jobs=N, seed=S, load=L)");
+    }
+  }
+  return g;
+}
+
+namespace {
+
+double draw_duration_s(std::mt19937_64& rng, const JobKind& k) {
+  const double d = k.duration_median_s * std::exp(k.duration_sigma * standard_normal(rng));
+  return std::clamp(std::round(d), k.duration_min_s, k.duration_max_s);
+}
+
+int draw_gpus(std::mt19937_64& rng, const JobKind& k, int max_job_gpus) {
+  std::vector<double> w;
+  for (int g : k.gpu_choices) w.push_back(g <= max_job_gpus ? 1.0 : 0.0);
+  const int i = weighted_index(rng, w);
+  return std::min(k.gpu_choices[i], max_job_gpus);
+}
+
+}  // namespace
+
+Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& kinds, const Tenants& tenants,
+                       int fleet_gpus, int max_job_gpus) {
+  if (fleet_gpus <= 0 || max_job_gpus <= 0) throw InputError("generator", "fleet", "has no GPUs");
+  std::mt19937_64 rng(spec.seed);
+  std::vector<double> kind_w, tenant_w;
+  for (const JobKind& k : kinds) kind_w.push_back(k.share);
+  for (const Tenant& t : tenants.list) tenant_w.push_back(t.submit_share);
+  if (std::all_of(tenant_w.begin(), tenant_w.end(), [](double x) { return x <= 0; }))
+    std::fill(tenant_w.begin(), tenant_w.end(), 1.0);
+  Workload w;
+  w.jobs.reserve(spec.jobs);
+  double total_gpu_s = 0;
+  for (int i = 0; i < spec.jobs; ++i) {
+    const JobKind& k = kinds[weighted_index(rng, kind_w)];
+    Job j;
+    j.name = k.id + "-" + std::to_string(i);
+    j.tenant = weighted_index(rng, tenant_w);
+    j.gpus = draw_gpus(rng, k, max_job_gpus);
+    j.duration_s = draw_duration_s(rng, k);
+    j.checkpoint_interval_s = k.checkpoint_interval_s;
+    j.single_domain_required = k.single_domain_required;
+    j.data_class = kAllDataClasses[weighted_index(rng, tenants.list[j.tenant].data_class_share)];
+    total_gpu_s += j.gpu_seconds();
+    w.jobs.push_back(std::move(j));
+  }
+  // Arrival rate chosen after the sizes so that the offered load is exact for this sample.
+  const double mean_gpu_s = total_gpu_s / spec.jobs;
+  const double rate_per_s = spec.offered_load * fleet_gpus / mean_gpu_s;
+  double t = 0;
+  for (Job& j : w.jobs) {
+    t += exponential(rng, rate_per_s);
+    j.submit_s = std::round(t);
+  }
+  return w;
+}
+
+}  // namespace ct::cluster

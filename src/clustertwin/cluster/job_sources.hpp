@@ -1,0 +1,46 @@
+#pragma once
+// Where jobs come from: the openb pod list (Alibaba GPU trace v2023) and the `llm-mix` generator.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "clustertwin/cluster/job.hpp"
+
+namespace ct::cluster {
+
+// openb_pod_list_*.csv: name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,
+// creation_time,deletion_time,scheduled_time. Every GPU pod that ran (scheduled_time present)
+// becomes a job of `tenant` submitted at creation_time and running deletion - scheduled seconds;
+// CPU-only and never-scheduled pods are counted in `skipped`; a malformed line is reported with
+// its number in `warnings` and skipped.
+Workload read_openb_pods(const std::string& path, int tenant);
+Workload parse_openb_pods(const std::string& text, const std::string& source, int tenant);
+
+// One kind of LLM-era job (data/cluster/llm-mix.yaml).
+struct JobKind {
+  std::string id;
+  double share = 0;
+  std::vector<int> gpu_choices;
+  double duration_median_s = 0, duration_sigma = 0, duration_min_s = 0, duration_max_s = 0;
+  double checkpoint_interval_s = 0;
+  bool single_domain_required = false;
+};
+std::vector<JobKind> load_job_kinds(const std::string& path);
+
+struct GeneratorSpec {
+  std::string mix = "llm-mix";
+  int jobs = 1000;
+  std::uint64_t seed = 1;
+  double offered_load = 0.9;  // submitted GPU-seconds per second / fleet GPUs
+};
+// "generate:llm-mix,jobs=N,seed=S[,load=L]".
+GeneratorSpec parse_generator_spec(const std::string& spec);
+bool is_generator_spec(const std::string& jobs_arg);
+
+// Generates spec.jobs jobs with Poisson arrivals at the rate that offers `offered_load` of
+// `fleet_gpus`; tenants by submit_share, data classes by each tenant's shares. GPU counts above
+// `max_job_gpus` (the largest pool) are not drawn.
+Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& kinds, const Tenants& tenants,
+                       int fleet_gpus, int max_job_gpus);
+
+}  // namespace ct::cluster

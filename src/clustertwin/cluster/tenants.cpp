@@ -1,0 +1,107 @@
+#include "clustertwin/cluster/tenants.hpp"
+
+#include <cmath>
+
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/yaml_util.hpp"
+
+namespace ct::cluster {
+
+const char* tier_name(Tier t) {
+  switch (t) {
+    case Tier::internal: return "internal";
+    case Tier::partner: return "partner";
+    case Tier::general: return "general";
+    case Tier::spot: return "spot";
+  }
+  return "?";
+}
+
+Tier parse_tier(const std::string& s, const std::string& file, const std::string& field) {
+  for (Tier t : kAllTiers)
+    if (s == tier_name(t)) return t;
+  throw InputError(file, field, "unknown tier '" + s + "' (internal, partner, general, spot)");
+}
+
+const char* data_class_name(DataClass c) {
+  switch (c) {
+    case DataClass::jp_restricted: return "jp_restricted";
+    case DataClass::jp_preferred: return "jp_preferred";
+    case DataClass::unrestricted: return "unrestricted";
+  }
+  return "?";
+}
+
+DataClass parse_data_class(const std::string& s, const std::string& file, const std::string& field) {
+  for (DataClass c : kAllDataClasses)
+    if (s == data_class_name(c)) return c;
+  throw InputError(file, field, "unknown data class '" + s + "' (jp_restricted, jp_preferred, unrestricted)");
+}
+
+int Tenants::find(const std::string& id) const {
+  for (std::size_t i = 0; i < list.size(); ++i)
+    if (list[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+static std::array<double, 3> load_data_class_shares(const YAML::Node& node, const std::string& file,
+                                                    const std::string& where) {
+  std::array<double, 3> shares{0, 0, 0};
+  if (!node) return {0, 0, 1};
+  if (!node.IsMap()) throw InputError(file, where, "must map data classes to shares");
+  double total = 0;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    const DataClass c = parse_data_class(key, file, where + "." + key);
+    shares[static_cast<int>(c)] = yaml_number(node, key, file, where);
+    if (shares[static_cast<int>(c)] < 0) throw InputError(file, where + "." + key, "must be >= 0");
+    total += shares[static_cast<int>(c)];
+  }
+  if (total <= 0) throw InputError(file, where, "shares sum to 0");
+  for (double& s : shares) s /= total;
+  return shares;
+}
+
+static Tenant load_tenant(const YAML::Node& y, const std::string& file, const std::string& where) {
+  Tenant t;
+  t.id = yaml_string(y, "id", file, where);
+  t.tier = parse_tier(yaml_string(y, "tier", file, where), file, where + ".tier");
+  const double quota = yaml_number_or(y, "quota_gpus", 0, file, where);
+  if (quota < 0 || std::floor(quota) != quota) throw InputError(file, where + ".quota_gpus", "must be a whole number >= 0");
+  t.quota_gpus = static_cast<int>(quota);
+  t.fair_share_weight = yaml_number_or(y, "fair_share_weight", 1.0, file, where);
+  if (t.fair_share_weight <= 0) throw InputError(file, where + ".fair_share_weight", "must be > 0");
+  t.submit_share = yaml_number_or(y, "submit_share", 0, file, where);
+  if (t.submit_share < 0) throw InputError(file, where + ".submit_share", "must be >= 0");
+  t.data_class_share = load_data_class_shares(y["data_classes"], file, where + ".data_classes");
+  return t;
+}
+
+Tenants load_tenants(const std::string& path) {
+  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node list = y["tenants"];
+  if (!list || !list.IsSequence() || list.size() == 0) throw InputError(path, "tenants", "missing or empty");
+  Tenants out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "tenants[" + std::to_string(i) + "]";
+    Tenant t = load_tenant(list[i], path, where);
+    if (out.find(t.id) >= 0) throw InputError(path, where + ".id", "tenant '" + t.id + "' listed twice");
+    // A quota tier without a quota still runs (as if general, borrowing everything); say so.
+    if ((t.tier == Tier::internal || t.tier == Tier::partner) && t.quota_gpus == 0)
+      out.warnings.push_back(path + ": " + where + ".quota_gpus: tenant '" + t.id + "' of tier " + tier_name(t.tier) +
+                             " has no quota anywhere; all its jobs run as borrowed (preemptible) capacity");
+    out.list.push_back(t);
+  }
+  return out;
+}
+
+Tenants single_tenant(const std::string& id) {
+  Tenants t;
+  Tenant one;
+  one.id = id;
+  one.submit_share = 1;
+  t.list.push_back(one);
+  return t;
+}
+
+}  // namespace ct::cluster

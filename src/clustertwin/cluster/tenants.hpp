@@ -1,0 +1,46 @@
+#pragma once
+// Tenants and their tiers. The tier decides what the quota-priority policy may do to a job:
+//   internal  guaranteed quota; never preempted while within it
+//   partner   per-partner quota; never preempted within it, preemptible above it (borrowing)
+//   general   fair share by weight; preemptible by quota holders reclaiming their quota
+//   spot      fills idle capacity; evicted first, by anyone
+#include <array>
+#include <string>
+#include <vector>
+
+namespace ct::cluster {
+
+enum class Tier { internal, partner, general, spot };
+inline constexpr std::array<Tier, 4> kAllTiers = {Tier::internal, Tier::partner, Tier::general, Tier::spot};
+
+const char* tier_name(Tier t);
+Tier parse_tier(const std::string& s, const std::string& file, const std::string& field);
+
+enum class DataClass { jp_restricted, jp_preferred, unrestricted };
+inline constexpr std::array<DataClass, 3> kAllDataClasses = {DataClass::jp_restricted, DataClass::jp_preferred,
+                                                             DataClass::unrestricted};
+const char* data_class_name(DataClass c);
+DataClass parse_data_class(const std::string& s, const std::string& file, const std::string& field);
+
+struct Tenant {
+  std::string id;
+  Tier tier = Tier::general;
+  int quota_gpus = 0;               // guaranteed (internal) or contracted (partner) GPUs, fleet-wide
+  double fair_share_weight = 1.0;   // share of the fleet under fairshare, relative to the others
+  double submit_share = 0;          // fraction of generated jobs this tenant submits
+  std::array<double, 3> data_class_share{0, 0, 1};  // indexed by DataClass, for generated jobs
+};
+
+struct Tenants {
+  std::vector<Tenant> list;
+  std::vector<std::string> warnings;  // e.g. a quota tier with no quota: runs, said clearly
+
+  int find(const std::string& id) const;  // -1 if absent
+};
+
+Tenants load_tenants(const std::string& path);
+
+// One general-tier tenant (for trace replays without a tenants file).
+Tenants single_tenant(const std::string& id);
+
+}  // namespace ct::cluster

@@ -1,0 +1,234 @@
+#include "clustertwin/plan/planner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/model/params.hpp"
+
+namespace ct {
+namespace {
+
+std::vector<int> divisors_in(const std::vector<int>& options, int n) {
+  std::vector<int> out;
+  for (int v : options)
+    if (v <= n && n % v == 0) out.push_back(v);
+  return out;
+}
+
+// Sequences per step: the request's, or the power of two nearest to 4M tokens (a common choice
+// for 100B+ pretraining).
+int default_global_batch(std::int64_t seq_len) {
+  const double target = 4.0 * (1 << 20) / static_cast<double>(seq_len);
+  return 1 << std::max(0, static_cast<int>(std::lround(std::log2(std::max(1.0, target)))));
+}
+
+}  // namespace
+
+double objective_of(Objective o, const RunProjection& run) {
+  switch (o) {
+    case Objective::Time: return run.wall_time_s;
+    case Objective::Cost: return run.cost;
+    case Objective::Energy: return run.facility_energy_kwh;
+  }
+  return run.wall_time_s;
+}
+
+std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req) {
+  const ModelSpec& m = req.model;
+  const int domain = req.system.nvlink_domain_gpus;
+  const int gbs = req.global_batch > 0 ? req.global_batch : default_global_batch(req.seq_len);
+  std::vector<ParallelLayout> out;
+  for (int gpus : req.gpu_counts)
+    for (Precision prec : req.precisions)
+      for (DpSharding sharding : req.shardings)
+        for (int tp : divisors_in({1, 2, 4, 8}, static_cast<int>(m.heads)))
+          for (int pp : {1, 2, 4, 6, 8, 12, 16, 24, 32})
+            for (int vp : {1, 2, 3, 4, 6, 8})
+              for (int cp : {1, 2, 4, 8})
+                for (int ep : m.moe.enabled() ? std::vector<int>{1, 2, 4, 8, 16, 32, 64} : std::vector<int>{1})
+                  for (int mb : {1, 2, 4})
+                    for (Recompute rc : {Recompute::None, Recompute::Selective, Recompute::Full}) {
+                      if (tp > domain || (vp > 1 && pp == 1) || pp * vp > m.layers) continue;
+                      if (m.moe.enabled() && m.moe.num_experts % ep != 0) continue;
+                      if (req.seq_len % cp != 0 || (cp > 1 && req.seq_len / cp < 1024)) continue;
+                      ParallelLayout l;
+                      l.gpus = gpus, l.tp = tp, l.pp = pp, l.vp = vp, l.cp = cp, l.ep = ep, l.micro_batch = mb;
+                      l.global_batch = gbs, l.seq_len = req.seq_len, l.precision = prec, l.recompute = rc;
+                      l.sharding = sharding;
+                      try {
+                        resolve_layout(l, m, "plan");
+                      } catch (const InputError&) {
+                        continue;  // not a valid layout of this model on this many GPUs
+                      }
+                      out.push_back(l);
+                    }
+  return out;
+}
+
+namespace {
+
+TrainScenario scenario_for(const PlanRequest& req, const ParallelLayout& l) {
+  return {req.model, req.system, l, req.profile};
+}
+
+void fill_run(const PlanRequest& req, PlanCandidate& c, double step_s, double power_w) {
+  const double tokens_per_step = static_cast<double>(c.layout.global_batch) * c.layout.seq_len;
+  c.run = project_run(req.tokens, tokens_per_step, step_s, power_w, c.layout.gpus, total_params(req.model), req.system,
+                      req.site, req.reliability);
+  c.objective_value = objective_of(req.objective, c.run);
+}
+
+// The bound phase: memory (exact, as the full simulation computes it) and a lower bound on the
+// objective: the step-time bound at the lowest power a GPU can draw (idle plus its node share).
+void bound(const PlanRequest& req, const Calibration& cal, PlanCandidate& c) {
+  const TrainResult r = simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false, .timing = false});
+  c.memory_bytes = r.peak_memory.total_bytes();
+  c.feasible = r.feasible;
+  c.reason = r.feasible ? "" : "does not fit in GPU memory";
+  c.lower_bound_s = r.lower_bound_s;
+  const double idle_w = req.system.gpu.idle_w + std::max(0.0, req.system.node_power_max_w / req.system.gpus_per_node -
+                                                                  req.system.gpu.tdp_w);
+  fill_run(req, c, c.lower_bound_s, idle_w);
+}
+
+void simulate(const PlanRequest& req, const Calibration& cal, PlanCandidate& c) {
+  const TrainResult r = simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false});
+  c.simulated = true;
+  c.step_time_s = r.step_time_s;
+  c.mfu = r.mfu;
+  c.breakdown = r.breakdown;
+  c.it_power_w_per_gpu = r.it_power_w_per_gpu;
+  fill_run(req, c, r.step_time_s, r.it_power_w_per_gpu);
+}
+
+template <typename Fn>
+void parallel_for(std::size_t n, int threads, Fn&& fn) {
+  if (threads <= 1 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&] {
+      for (std::size_t i = next++; i < n; i = next++) fn(i);
+    });
+  for (auto& th : pool) th.join();
+}
+
+bool meets_deadline(const PlanRequest& req, const PlanCandidate& c) {
+  return !req.deadline_s || c.run.wall_time_s <= *req.deadline_s;
+}
+
+// Strict order of results: objective, then enumeration order (deterministic ties).
+bool better(const PlanCandidate& a, std::size_t ia, const PlanCandidate& b, std::size_t ib) {
+  if (a.objective_value != b.objective_value) return a.objective_value < b.objective_value;
+  return ia < ib;
+}
+
+std::vector<std::size_t> pareto_front(const PlanResult& r) {
+  std::vector<std::size_t> front;
+  const auto& c = r.candidates;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (!c[i].simulated) continue;
+    bool dominated = false;
+    for (std::size_t j = 0; j < c.size() && !dominated; ++j) {
+      if (!c[j].simulated || j == i) continue;
+      const auto &a = c[j].run, &b = c[i].run;
+      const bool no_worse = a.wall_time_s <= b.wall_time_s && a.cost <= b.cost && a.facility_energy_kwh <= b.facility_energy_kwh;
+      const bool better_somewhere = a.wall_time_s < b.wall_time_s || a.cost < b.cost || a.facility_energy_kwh < b.facility_energy_kwh;
+      dominated = no_worse && better_somewhere;
+    }
+    if (!dominated) front.push_back(i);
+  }
+  std::sort(front.begin(), front.end(), [&](std::size_t a, std::size_t b) { return c[a].run.wall_time_s < c[b].run.wall_time_s; });
+  return front;
+}
+
+std::string explain(const PlanResult& r) {
+  if (r.top.size() < 2) return "";
+  const PlanCandidate &w = r.candidates[r.top[0]], &o = r.candidates[r.top[1]];
+  const std::pair<const char*, double> parts[] = {
+      {"compute", o.breakdown.compute_s - w.breakdown.compute_s},
+      {"exposed TP communication", o.breakdown.tp_exposed_s - w.breakdown.tp_exposed_s},
+      {"exposed CP communication", o.breakdown.cp_exposed_s - w.breakdown.cp_exposed_s},
+      {"exposed EP all-to-all", o.breakdown.ep_exposed_s - w.breakdown.ep_exposed_s},
+      {"exposed DP communication", o.breakdown.dp_exposed_s - w.breakdown.dp_exposed_s},
+      {"pipeline bubble", o.breakdown.bubble_s - w.breakdown.bubble_s},
+      {"optimizer and overhead",
+       o.breakdown.optimizer_s + o.breakdown.overhead_s - w.breakdown.optimizer_s - w.breakdown.overhead_s}};
+  const auto* worst = &parts[0];
+  for (const auto& p : parts)
+    if (p.second > worst->second) worst = &p;
+  return fmt::format("the runner-up's step is {:.3f} s longer ({:.3f} vs {:.3f} s); most of the gap is {} (+{:.3f} s)",
+                     o.step_time_s - w.step_time_s, o.step_time_s, w.step_time_s, worst->first, worst->second);
+}
+
+}  // namespace
+
+PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress) {
+  PlanResult res;
+  const std::vector<ParallelLayout> layouts = enumerate_layouts(req);
+  for (std::size_t i = req.shard_offset; i < layouts.size(); i += req.shard_stride) {
+    PlanCandidate c;
+    c.layout = layouts[i];
+    res.candidates.push_back(c);
+  }
+  auto& cands = res.candidates;
+  res.enumerated = static_cast<int>(cands.size());
+  const int total = res.enumerated;
+  std::atomic<int> done{0};
+  auto tick = [&] {
+    const int d = ++done;
+    if (progress && (d % 256 == 0 || d == total)) progress(d, total);
+  };
+  // 1. Memory and bounds for everything (cheap, parallel).
+  parallel_for(cands.size(), req.threads, [&](std::size_t i) { bound(req, cal, cands[i]); });
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    if (cands[i].feasible) {
+      order.push_back(i);
+      ++res.feasible;
+    } else {
+      res.infeasible_reasons[cands[i].reason]++;
+      tick();
+    }
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return cands[a].objective_value < cands[b].objective_value; });
+  // 2. Branch and bound: simulate in bound order, a batch at a time, until the next bound cannot
+  //    enter the top N among deadline-meeting results.
+  const std::size_t batch = static_cast<std::size_t>(std::max(1, req.threads) * 8);
+  std::vector<std::size_t> best;  // simulated, meeting the deadline, sorted
+  std::size_t pos = 0;
+  while (pos < order.size()) {
+    if (!req.exhaustive && best.size() >= static_cast<std::size_t>(req.top) &&
+        cands[order[pos]].objective_value > cands[best[req.top - 1]].objective_value)
+      break;
+    const std::size_t end = std::min(order.size(), pos + batch);
+    parallel_for(end - pos, req.threads, [&](std::size_t k) {
+      simulate(req, cal, cands[order[pos + k]]);
+      tick();
+    });
+    for (std::size_t k = pos; k < end; ++k)
+      if (meets_deadline(req, cands[order[k]])) best.push_back(order[k]);
+    std::sort(best.begin(), best.end(), [&](std::size_t a, std::size_t b) { return better(cands[a], a, cands[b], b); });
+    pos = end;
+  }
+  res.bounded = static_cast<int>(order.size() - pos);
+  for (std::size_t k = pos; k < order.size(); ++k) tick();
+  for (const auto& c : cands) res.simulated += c.simulated;
+  best.resize(std::min(best.size(), static_cast<std::size_t>(req.top)));
+  res.top = best;
+  res.pareto = pareto_front(res);
+  res.explanation = explain(res);
+  if (progress) progress(total, total);
+  return res;
+}
+
+}  // namespace ct

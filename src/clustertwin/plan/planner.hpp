@@ -1,0 +1,71 @@
+#pragma once
+// The training planner: enumerate every layout of a model on a system, drop those that do not fit
+// (counting why), and find the best ones by simulation with an exact branch-and-bound: layouts
+// are simulated in order of a proven lower bound on their objective, and the search stops when
+// the next bound cannot beat the N-th best result, so no better feasible layout is ever skipped.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clustertwin/cost/calibration.hpp"
+#include "clustertwin/plan/run_projection.hpp"
+#include "clustertwin/train/step_simulator.hpp"
+
+namespace ct {
+
+enum class Objective { Time, Cost, Energy };
+
+struct PlanRequest {
+  ModelSpec model;
+  SystemSpec system;
+  SoftwareProfile profile;
+  std::vector<int> gpu_counts;
+  std::int64_t seq_len = 4096;
+  int global_batch = 0;  // sequences per step; 0 = about 4M tokens
+  double tokens = 0;     // to train on
+  std::vector<Precision> precisions{Precision::BF16};
+  std::vector<DpSharding> shardings{DpSharding::Zero1};
+  std::optional<double> deadline_s;
+  Objective objective = Objective::Time;
+  int top = 10;
+  int threads = 1;
+  bool exhaustive = false;  // simulate every feasible layout (brute force, for tests and --out)
+  Site site;
+  Reliability reliability;
+  // Only every `stride`-th candidate from `offset` (MPI ranks split the space this way).
+  int shard_offset = 0, shard_stride = 1;
+};
+
+struct PlanCandidate {
+  ParallelLayout layout;
+  bool feasible = false;
+  std::string reason;          // why not, when infeasible
+  bool simulated = false;      // false: bounded out (provably not in the top N) or infeasible
+  double lower_bound_s = 0;
+  double step_time_s = 0;
+  double mfu = 0;
+  double memory_bytes = 0;
+  double it_power_w_per_gpu = 0;
+  TimeBreakdown breakdown;
+  RunProjection run;
+  double objective_value = 0;
+};
+
+struct PlanResult {
+  std::vector<PlanCandidate> candidates;  // every enumerated layout, in enumeration order
+  std::vector<std::size_t> top;           // indices of the best, by objective
+  std::vector<std::size_t> pareto;        // non-dominated in (time, cost, energy) among the simulated
+  std::map<std::string, int> infeasible_reasons;
+  int enumerated = 0, feasible = 0, simulated = 0, bounded = 0;
+  std::string explanation;                // why the winner wins
+};
+
+using Progress = std::function<void(int done, int total)>;
+
+std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req);
+PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress = {});
+double objective_of(Objective o, const RunProjection& run);
+
+}  // namespace ct

@@ -1,0 +1,211 @@
+#include "clustertwin/report/plan_report.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "clustertwin/core/csv.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/units.hpp"
+
+namespace ct {
+namespace {
+
+constexpr double kDay = 86400.0;
+
+std::string recompute_short(Recompute r) { return r == Recompute::None ? "-" : (r == Recompute::Full ? "full" : "sel"); }
+
+const char* objective_name(Objective o) {
+  return o == Objective::Time ? "time to train" : (o == Objective::Cost ? "cost" : "facility energy");
+}
+
+}  // namespace
+
+std::string layout_label(const ParallelLayout& l) {
+  std::string s = fmt::format("TP{} PP{}", l.tp, l.pp);
+  if (l.vp > 1) s += fmt::format(" VP{}", l.vp);
+  if (l.cp > 1) s += fmt::format(" CP{}", l.cp);
+  if (l.ep > 1) s += fmt::format(" EP{}", l.ep);
+  s += fmt::format(" DP{} mb{}", l.dp, l.micro_batch);
+  return s;
+}
+
+std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
+  std::string o = fmt::format("clustertwin plan: {} on {}, {:.3g} tokens, objective: {}\n", req.model.name, req.system.id,
+                              req.tokens, objective_name(req.objective));
+  o += fmt::format("  {} layouts enumerated, {} fit in memory, {} simulated, {} bounded out (provably not better)\n",
+                   r.enumerated, r.feasible, r.simulated, r.bounded);
+  for (const auto& [reason, n] : r.infeasible_reasons) o += fmt::format("  {} layouts: {}\n", n, reason);
+  if (r.top.empty()) {
+    o += "\n  no layout meets the request.";
+    if (req.deadline_s) o += fmt::format(" The fastest feasible layouts miss the {:.0f}-day deadline:", *req.deadline_s / kDay);
+    o += "\n";
+  }
+  auto table = [&](const std::vector<std::size_t>& rows, const char* title) {
+    o += fmt::format("\n  {}\n", title);
+    o += fmt::format("  {:>4} {:>6} {:<28} {:>4} {:>6} {:>8} {:>6} {:>6} {:>7} {:>9} {:>8} {:>10} {:>7}\n", "#", "GPUs",
+                     "layout", "rc", "prec", "step s", "MFU", "mem GB", "days", "GPU-h", "MWh", "cost M" + req.site.currency,
+                     "t CO2");
+    int rank = 0;
+    for (std::size_t i : rows) {
+      const PlanCandidate& c = r.candidates[i];
+      o += fmt::format("  {:>4} {:>6} {:<28} {:>4} {:>6} {:>8.3f} {:>5.1f}% {:>6.1f} {:>7.1f} {:>9.3g} {:>8.1f} {:>10.1f} {:>7.0f}\n",
+                       ++rank, c.layout.gpus, layout_label(c.layout), recompute_short(c.layout.recompute),
+                       to_string(c.layout.precision), c.step_time_s, 100 * c.mfu, c.memory_bytes / units::kGB,
+                       c.run.wall_time_s / kDay, c.run.gpu_hours, c.run.facility_energy_kwh / 1e3, c.run.cost / 1e6,
+                       c.run.co2_tonnes);
+    }
+  };
+  std::vector<std::size_t> rows = r.top;
+  if (rows.empty()) {  // closest alternatives: the fastest simulated layouts
+    for (std::size_t i = 0; i < r.candidates.size(); ++i)
+      if (r.candidates[i].simulated) rows.push_back(i);
+    std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
+      return r.candidates[a].run.wall_time_s < r.candidates[b].run.wall_time_s;
+    });
+    rows.resize(std::min<std::size_t>(rows.size(), 5));
+  }
+  table(rows, r.top.empty() ? "closest alternatives" : "best layouts");
+  if (!r.pareto.empty()) table(r.pareto, "Pareto front (time, cost, energy) among the simulated layouts");
+  if (!r.top.empty()) {
+    const PlanCandidate& w = r.candidates[r.top.front()];
+    o += fmt::format("\n  winner: {}; {}\n", layout_label(w.layout), r.explanation.empty() ? "no runner-up" : r.explanation);
+    o += fmt::format("  failures: MTBF of the job {:.1f} h, checkpoint {:.2f} TB written in {:.0f} s every {:.0f} min "
+                     "(Young/Daly), goodput {:.1f} %, {:.0f} expected interruptions\n",
+                     w.run.mtbf_s / 3600, w.run.checkpoint_bytes / units::kTB, w.run.checkpoint_write_s,
+                     w.run.checkpoint_interval_s / 60, 100 * w.run.goodput, w.run.expected_failures);
+  }
+  return o;
+}
+
+namespace {
+
+nlohmann::ordered_json candidate_json(const PlanCandidate& c) {
+  const ParallelLayout& l = c.layout;
+  return {{"gpus", l.gpus},
+          {"tp", l.tp},
+          {"pp", l.pp},
+          {"vp", l.vp},
+          {"cp", l.cp},
+          {"ep", l.ep},
+          {"dp", l.dp},
+          {"micro_batch", l.micro_batch},
+          {"global_batch", l.global_batch},
+          {"recompute", to_string(l.recompute)},
+          {"precision", to_string(l.precision)},
+          {"dp_sharding", to_string(l.sharding)},
+          {"feasible", c.feasible},
+          {"simulated", c.simulated},
+          {"memory_bytes", c.memory_bytes},
+          {"lower_bound_step_s", c.lower_bound_s},
+          {"step_time_s", c.step_time_s},
+          {"mfu", c.mfu},
+          {"time_to_train_s", c.run.wall_time_s},
+          {"goodput", c.run.goodput},
+          {"gpu_hours", c.run.gpu_hours},
+          {"it_energy_kwh", c.run.it_energy_kwh},
+          {"facility_energy_kwh", c.run.facility_energy_kwh},
+          {"cost", c.run.cost},
+          {"co2_tonnes", c.run.co2_tonnes}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r) {
+  nlohmann::ordered_json j;
+  j["model"] = req.model.name;
+  j["system"] = req.system.id;
+  j["tokens"] = req.tokens;
+  j["objective"] = objective_name(req.objective);
+  j["currency"] = req.site.currency;
+  j["enumerated"] = r.enumerated;
+  j["feasible"] = r.feasible;
+  j["simulated"] = r.simulated;
+  j["bounded"] = r.bounded;
+  j["infeasible_reasons"] = r.infeasible_reasons;
+  j["top"] = nlohmann::ordered_json::array();
+  for (std::size_t i : r.top) j["top"].push_back(candidate_json(r.candidates[i]));
+  j["pareto"] = nlohmann::ordered_json::array();
+  for (std::size_t i : r.pareto) j["pareto"].push_back(candidate_json(r.candidates[i]));
+  j["explanation"] = r.explanation;
+  return j;
+}
+
+std::string plan_to_csv(const PlanRequest&, const PlanResult& r) {
+  std::string out;
+  bool header = false;
+  for (std::size_t i : r.top) {
+    const auto j = candidate_json(r.candidates[i]);
+    if (!header) {
+      std::vector<std::string> h;
+      for (const auto& [k, v] : j.items()) h.push_back(k);
+      out += csv_line(h);
+      header = true;
+    }
+    std::vector<std::string> f;
+    for (const auto& [k, v] : j.items()) f.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    out += csv_line(f);
+  }
+  return out;
+}
+
+void write_plan_sqlite(const std::string& path, const PlanRequest& req, const PlanResult& r) {
+  const std::string tmp = path + ".tmp";
+  std::remove(tmp.c_str());
+  sqlite3* db = nullptr;
+  if (sqlite3_open(tmp.c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw InputError(path, "", "cannot create the SQLite file");
+  }
+  auto exec = [&](const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      const std::string msg = err ? err : "?";
+      sqlite3_free(err);
+      sqlite3_close(db);
+      std::remove(tmp.c_str());
+      throw InputError(path, "", "SQLite: " + msg);
+    }
+  };
+  exec("CREATE TABLE layouts (model TEXT, system TEXT, gpus INT, tp INT, pp INT, vp INT, cp INT, ep INT, dp INT, "
+       "micro_batch INT, global_batch INT, recompute TEXT, precision TEXT, dp_sharding TEXT, feasible INT, simulated INT, "
+       "reason TEXT, memory_gb REAL, lower_bound_step_s REAL, step_time_s REAL, mfu REAL, time_to_train_days REAL, "
+       "gpu_hours REAL, facility_energy_mwh REAL, cost REAL, co2_tonnes REAL)");
+  exec("BEGIN");
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO layouts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, nullptr);
+  for (const PlanCandidate& c : r.candidates) {
+    const ParallelLayout& l = c.layout;
+    int k = 1;
+    sqlite3_bind_text(st, k++, req.model.name.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, k++, req.system.id.c_str(), -1, SQLITE_TRANSIENT);
+    for (int v : {l.gpus, l.tp, l.pp, l.vp, l.cp, l.ep, l.dp, l.micro_batch, l.global_batch}) sqlite3_bind_int(st, k++, v);
+    for (const std::string& v : {to_string(l.recompute), std::string(to_string(l.precision)), to_string(l.sharding)})
+      sqlite3_bind_text(st, k++, v.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, k++, c.feasible);
+    sqlite3_bind_int(st, k++, c.simulated);
+    sqlite3_bind_text(st, k++, c.reason.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, k++, c.memory_bytes / units::kGB);
+    sqlite3_bind_double(st, k++, c.lower_bound_s);
+    const bool sim = c.simulated;
+    for (double v : {c.step_time_s, c.mfu, c.run.wall_time_s / kDay, c.run.gpu_hours, c.run.facility_energy_kwh / 1e3,
+                     c.run.cost, c.run.co2_tonnes}) {
+      if (sim)
+        sqlite3_bind_double(st, k++, v);
+      else
+        sqlite3_bind_null(st, k++);
+    }
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  exec("COMMIT");
+  sqlite3_close(db);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw InputError(path, "", "cannot rename into place: " + ec.message());
+}
+
+}  // namespace ct

@@ -1,0 +1,50 @@
+#pragma once
+// A serving deployment: `replicas` copies of one replica layout behind a round-robin load
+// balancer, every request simulated through its engine; latency percentiles, throughput, KV-cache
+// occupancy and GPU utilisation.
+#include <string>
+#include <vector>
+
+#include "clustertwin/cost/calibration.hpp"
+#include "clustertwin/serve/engine.hpp"
+#include "clustertwin/serve/replica.hpp"
+#include "clustertwin/serve/workload.hpp"
+
+namespace ct::serve {
+
+struct Deployment {
+  ReplicaSpec replica;
+  int replicas = 1;
+  EngineLimits limits;
+  double sample_interval_s = 1.0;
+  bool keep_iterations = false;  // log engine 0's iterations (for --trace)
+  int gpus() const { return replicas * replica.gpus(); }
+};
+
+struct Percentiles {
+  double mean = 0, p50 = 0, p90 = 0, p99 = 0;
+};
+// Nearest-rank percentiles (p99 of 100 values is the 99th smallest). Empty input gives zeros.
+Percentiles percentiles(std::vector<double> values);
+
+struct ServingResult {
+  bool feasible = false;
+  std::string reason;  // when !feasible
+  MemoryPlan memory;
+  long long requests = 0, completed = 0, preemptions = 0, iterations = 0;
+  double makespan_s = 0;  // first arrival -> last token
+  double requests_per_s = 0, output_tokens_per_s = 0, output_tokens_per_s_per_gpu = 0;
+  Percentiles ttft_s, tpot_s, e2e_s;
+  double mean_batch = 0;          // running sequences per iteration
+  double gpu_utilization = 0;     // busy iteration time / makespan, mean over engines
+  double peak_kv_used_fraction = 0;
+  std::vector<OccupancySample> timeline;      // engine 0
+  std::vector<IterationRecord> iterations_log; // engine 0, if asked
+  std::vector<RequestResult> per_request;      // input order
+};
+
+// Throws InputError for bad layouts (GPUs without the weight format, a request larger than the KV
+// cache); a model that does not fit is a result (feasible = false, with the reason).
+ServingResult simulate_serving(const Deployment& d, const Calibration& cal, const std::vector<Request>& requests);
+
+}  // namespace ct::serve

@@ -1,0 +1,172 @@
+#include "clustertwin/serve/workload.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <numbers>
+#include <sstream>
+
+#include "clustertwin/core/csv.hpp"
+#include "clustertwin/core/error.hpp"
+
+namespace ct::serve {
+
+// ---- samplers --------------------------------------------------------------------------------
+
+double Sampler::uniform01() {
+  // 53 random bits, shifted off zero so that log() is finite.
+  return (static_cast<double>(rng_() >> 11) + 0.5) * 0x1.0p-53;
+}
+
+double Sampler::exponential(double mean) { return -mean * std::log(uniform01()); }
+
+double Sampler::standard_normal() {
+  const double u1 = uniform01(), u2 = uniform01();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+}
+
+double Sampler::gamma(double shape, double scale) {
+  if (shape < 1.0) {
+    // Boost a shape below one: G(a) = G(a + 1) U^(1/a).
+    return gamma(shape + 1.0, scale) * std::pow(uniform01(), 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x = 0, v = 0;
+    do {
+      x = standard_normal();
+      v = 1.0 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double u = uniform01();
+    if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v * scale;
+  }
+}
+
+// ---- the workload spec -----------------------------------------------------------------------
+
+namespace {
+
+double parse_number(const std::string& v, const std::string& source, const std::string& field) {
+  double x = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(x))
+    throw InputError(source, field, "not a number: '" + v + "'");
+  return x;
+}
+
+long long parse_count(const std::string& v, const std::string& source, const std::string& field, long long min) {
+  long long x = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || end != v.data() + v.size()) throw InputError(source, field, "not an integer: '" + v + "'");
+  if (x < min) throw InputError(source, field, fmt::format("must be at least {}", min));
+  return x;
+}
+
+std::map<std::string, std::string> key_values(const std::string& text, const std::string& source) {
+  std::map<std::string, std::string> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) throw InputError(source, "workload", "expected key=value, got '" + item + "'");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+WorkloadSpec parse_workload(const std::string& text, const std::string& source) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos)
+    throw InputError(source, "workload", "expected KIND:..., e.g. poisson:rate=20,input=2048,output=256");
+  const std::string kind = text.substr(0, colon), rest = text.substr(colon + 1);
+  WorkloadSpec w;
+  if (kind == "trace") {
+    if (rest.empty()) throw InputError(source, "workload", "trace: needs a path");
+    w.kind = ArrivalKind::Trace;
+    w.trace_path = rest;
+    return w;
+  }
+  if (kind == "poisson") w.kind = ArrivalKind::Poisson;
+  else if (kind == "gamma") w.kind = ArrivalKind::Gamma;
+  else if (kind == "offline" || kind == "fixed") w.kind = ArrivalKind::AllAtOnce;
+  else throw InputError(source, "workload", "unknown kind '" + kind + "' (poisson, gamma, offline, fixed, trace)");
+  for (const auto& [key, value] : key_values(rest, source)) {
+    const std::string field = "workload." + key;
+    if (key == "rate") w.rate_per_s = parse_number(value, source, field);
+    else if (key == "cv") w.burstiness_cv = parse_number(value, source, field);
+    else if (key == "input") w.input_tokens = static_cast<int>(parse_count(value, source, field, 1));
+    else if (key == "output") w.output_tokens = static_cast<int>(parse_count(value, source, field, 1));
+    else if (key == "count") w.count = parse_count(value, source, field, 1);
+    else if (key == "seed") w.seed = static_cast<std::uint64_t>(parse_count(value, source, field, 0));
+    else throw InputError(source, field, "unknown key (rate, cv, input, output, count, seed)");
+  }
+  if (w.input_tokens <= 0) throw InputError(source, "workload.input", "missing");
+  if (w.output_tokens <= 0) throw InputError(source, "workload.output", "missing");
+  if (w.kind != ArrivalKind::AllAtOnce && w.rate_per_s <= 0) throw InputError(source, "workload.rate", "must be > 0");
+  if (w.kind == ArrivalKind::Gamma && w.burstiness_cv <= 0) throw InputError(source, "workload.cv", "must be > 0");
+  if (w.kind == ArrivalKind::AllAtOnce && w.count <= 0) throw InputError(source, "workload.count", "missing");
+  return w;
+}
+
+std::vector<Request> generate_requests(const WorkloadSpec& w) {
+  if (w.kind == ArrivalKind::Trace) return read_trace_csv(w.trace_path);
+  std::vector<Request> out;
+  if (w.kind == ArrivalKind::AllAtOnce) {
+    out.assign(static_cast<std::size_t>(w.count), Request{0.0, w.input_tokens, w.output_tokens});
+    return out;
+  }
+  if (w.count <= 0 && w.duration_s <= 0)
+    throw InputError("workload", "duration", "give a duration or a request count for timed arrivals");
+  Sampler rng(w.seed);
+  const double mean_gap_s = 1.0 / w.rate_per_s;
+  // Gamma gaps with mean 1/rate and CV c: shape 1/c^2, scale c^2/rate (c = 1 is Poisson).
+  const double shape = 1.0 / (w.burstiness_cv * w.burstiness_cv);
+  double t = 0;
+  for (;;) {
+    t += w.kind == ArrivalKind::Poisson ? rng.exponential(mean_gap_s) : rng.gamma(shape, mean_gap_s / shape);
+    if (w.count > 0 ? static_cast<long long>(out.size()) >= w.count : t > w.duration_s) break;
+    out.push_back({t, w.input_tokens, w.output_tokens});
+  }
+  if (out.empty()) throw InputError("workload", "duration", "no request arrives within the duration");
+  return out;
+}
+
+// ---- traces ----------------------------------------------------------------------------------
+
+std::vector<Request> parse_trace_csv(const std::string& text, const std::string& source) {
+  const CsvTable t = parse_csv(text, source);
+  const int ts = t.column("timestamp"), in = t.column("input_tokens"), outc = t.column("output_tokens");
+  if (ts < 0 || in < 0 || outc < 0)
+    throw InputError(source, "header", "needs columns timestamp, input_tokens, output_tokens");
+  std::vector<Request> out;
+  out.reserve(t.rows.size());
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const std::string where = fmt::format("line {}", t.row_lines[i]);
+    const auto& row = t.rows[i];
+    Request r;
+    r.arrival_s = parse_number(row[ts], source, where + ": timestamp");
+    if (r.arrival_s < 0) throw InputError(source, where + ": timestamp", "must be >= 0");
+    r.input_tokens = static_cast<int>(parse_count(row[in], source, where + ": input_tokens", 1));
+    r.output_tokens = static_cast<int>(parse_count(row[outc], source, where + ": output_tokens", 1));
+    out.push_back(r);
+  }
+  if (out.empty()) throw InputError(source, "rows", "the trace has no requests");
+  std::stable_sort(out.begin(), out.end(), [](const Request& a, const Request& b) { return a.arrival_s < b.arrival_s; });
+  return out;
+}
+
+std::vector<Request> read_trace_csv(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(path, "", "cannot open the trace");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_trace_csv(ss.str(), path);
+}
+
+}  // namespace ct::serve
