@@ -1,0 +1,231 @@
+#include "clustertwin/serve/inference_cases.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <vector>
+
+#include "clustertwin/core/atomic_file.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/yaml_util.hpp"
+#include "clustertwin/serve/capacity.hpp"
+#include "clustertwin/serve/serving.hpp"
+
+namespace ct::serve {
+
+namespace {
+
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+bool contains(const std::string& s, const std::string& p) { return s.find(p) != std::string::npos; }
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+struct Unsupported {
+  std::string reason;
+};
+
+}  // namespace
+
+std::optional<std::string> system_for_inference_gpu(const std::string& gpu) {
+  // Exact strings of the gpu column. H100/H200 NVL, H100 PCIe, GH200 and RTX PRO 6000 have no
+  // entry in data/hardware/ yet: their rows are unsupported.
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"H100 SXM 80GB", "dgx-h100"},           {"H100 SXM 80GB (DGX H100)", "dgx-h100"},
+      {"H200 SXM 141GB", "hgx-h200"},          {"H200 SXM 141GB (DGX H200)", "hgx-h200"},
+      {"B200 SXM 180GB", "dgx-b200"},          {"B200 180GB (DGX B200)", "dgx-b200"},
+      {"GB200", "gb200-nvl72"},                {"GB200 192GB (GB200 NVL72)", "gb200-nvl72"},
+      {"GB300", "gb300-nvl72"},
+  };
+  for (const auto& [k, v] : table)
+    if (gpu == k) return v;
+  return std::nullopt;
+}
+
+std::optional<std::string> catalog_model_for_inference(const std::string& model) {
+  // First match wins. Llama 3.3 70B and DeepSeek-R1 share their architectures with Llama 3.1 70B
+  // and DeepSeek-V3 (same config.json shapes).
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"Llama-2-70B", "llama2-70b"},         {"Llama-3.1-405B", "llama3.1-405b"},
+      {"Llama 3.1 405B", "llama3.1-405b"},   {"Llama-3.1-8B", "llama3.1-8b"},
+      {"Llama 3.1 8B", "llama3.1-8b"},       {"Llama 3.3 70B", "llama3.1-70b"},
+      {"Mixtral-8x7B", "mixtral-8x7b"},      {"DeepSeek-R1", "deepseek-v3"},
+      {"Qwen3-30B-A3B", "qwen3-30b-a3b"},    {"Qwen3-235B-A22B", "qwen3-235b-a22b"},
+      {"Llama 4 Scout", "llama4-scout-17b-16e"}, {"Llama 4 Maverick", "llama4-maverick-17b-128e"},
+  };
+  for (const auto& [prefix, id] : table)
+    if (starts_with(model, prefix)) return id;
+  return std::nullopt;
+}
+
+std::optional<std::string> mlperf_benchmark_for(const std::string& model) {
+  static const std::vector<std::pair<std::string, std::string>> table = {
+      {"(MLPerf llama2-70b", "llama2-70b"},     {"(MLPerf llama3.1-405b", "llama3.1-405b"},
+      {"(MLPerf llama3.1-8b", "llama3.1-8b"},   {"(MLPerf mixtral-8x7b", "mixtral-8x7b"},
+      {"(MLPerf deepseek-r1", "deepseek-r1"},
+  };
+  for (const auto& [needle, id] : table)
+    if (contains(model, needle)) return id;
+  return std::nullopt;
+}
+
+std::optional<Precision> inference_precision_for(const std::string& column, const std::string& gpu_arch) {
+  const std::string p = lower(column);
+  if (starts_with(p, "fp4") || starts_with(p, "nvfp4")) return Precision::NVFP4;
+  if (starts_with(p, "fp8")) return Precision::FP8;
+  if (p.empty()) {
+    if (gpu_arch == "hopper") return Precision::FP8;
+    if (gpu_arch == "blackwell") return Precision::NVFP4;
+  }
+  return std::nullopt;
+}
+
+ValidationTables load_validation_tables(const std::string& data_dir) {
+  const std::string file = data_dir + "/calibration/serving.yaml";
+  const YAML::Node root = load_yaml_file(file);
+  const YAML::Node m = root["mlperf"];
+  if (!m || !m.IsMap()) throw InputError(file, "mlperf", "missing section");
+  ValidationTables t;
+  t.trtllm_bench_requests = yaml_positive_int(m, "trtllm_bench_requests", file, "mlperf");
+  for (const auto& kv : m) {
+    const std::string id = kv.first.as<std::string>();
+    if (!kv.second.IsMap() || id == "sources") continue;
+    const std::string at = "mlperf." + id;
+    MlperfBenchmark b;
+    b.input_tokens = yaml_number(kv.second, "input_tokens", file, at);
+    b.output_tokens = yaml_number(kv.second, "output_tokens", file, at);
+    b.samples = yaml_positive_int(kv.second, "samples", file, at);
+    b.server_ttft_s = yaml_number(kv.second, "server_ttft_ms", file, at) * 1e-3;
+    b.server_tpot_s = yaml_number(kv.second, "server_tpot_ms", file, at) * 1e-3;
+    b.interactive_ttft_s = yaml_number(kv.second, "interactive_ttft_ms", file, at) * 1e-3;
+    b.interactive_tpot_s = yaml_number(kv.second, "interactive_tpot_ms", file, at) * 1e-3;
+    t.mlperf[id] = b;
+  }
+  return t;
+}
+
+namespace {
+
+class Row {
+ public:
+  Row(const CsvTable& t, std::size_t r) : t_(t), r_(r) {}
+  std::string str(const char* col) const {
+    const int c = t_.column(col);
+    if (c < 0) throw InputError("cases", col, "column missing");
+    std::string v = t_.rows[r_][c];
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
+    return v;
+  }
+  std::optional<int> integer(const char* col) const {
+    const std::string v = str(col);
+    if (v.empty()) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      const int x = std::stoi(v, &used);
+      if (used != v.size() || x <= 0) throw Unsupported{fmt::format("{} '{}' is not a positive integer", col, v)};
+      return x;
+    } catch (const std::logic_error&) {
+      throw Unsupported{fmt::format("{} '{}' is not an integer", col, v)};
+    }
+  }
+
+ private:
+  const CsvTable& t_;
+  std::size_t r_;
+};
+
+enum class Scenario { Offline, Server, Interactive };
+
+}  // namespace
+
+InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size_t r) const {
+  const Row row(table, r);
+  try {
+    const std::string metric = row.str("metric");
+    if (metric == "ttft_p99_ms" || metric == "tpot_p99_ms")
+      throw Unsupported{"latency at the submitted load: the load is the measured result, not an input"};
+    if (metric != "tokens_per_sec" && metric != "tokens_per_sec_per_gpu")
+      throw Unsupported{"unknown metric '" + metric + "'"};
+    const std::string scenario_col = row.str("scenario");
+    Scenario scenario;
+    if (starts_with(scenario_col, "Offline")) scenario = Scenario::Offline;
+    else if (scenario_col == "Server") scenario = Scenario::Server;
+    else if (scenario_col == "Interactive") scenario = Scenario::Interactive;
+    else throw Unsupported{"scenario '" + scenario_col + "' not in the mapping table"};
+
+    const auto system_id = system_for_inference_gpu(row.str("gpu"));
+    if (!system_id) throw Unsupported{"GPU '" + row.str("gpu") + "' has no hardware catalog entry"};
+    const auto model_id = catalog_model_for_inference(row.str("model"));
+    if (!model_id) throw Unsupported{"model '" + row.str("model") + "' not in the mapping table"};
+    const SystemSpec& sys = cat_.hardware.system(*system_id);
+    const auto precision = inference_precision_for(row.str("precision"), sys.gpu.arch);
+    if (!precision) throw Unsupported{"precision '" + row.str("precision") + "' not in the mapping table"};
+    const auto gpus = row.integer("num_gpus");
+    if (!gpus) throw Unsupported{"num_gpus not published"};
+
+    // Lengths: the row's own (trtllm-bench), else the MLPerf dataset means.
+    CapacityQuery q;
+    q.gpus = *gpus;
+    std::optional<MlperfBenchmark> bench;
+    if (const auto id = mlperf_benchmark_for(row.str("model"))) {
+      const auto it = tables_.mlperf.find(*id);
+      if (it == tables_.mlperf.end()) throw Unsupported{"no MLPerf dataset entry for " + *id};
+      bench = it->second;
+    }
+    const auto in = row.integer("input_len"), out = row.integer("output_len");
+    if (in && out) {
+      q.input_tokens = *in, q.output_tokens = *out;
+      q.requests = tables_.trtllm_bench_requests;
+    } else if (bench) {
+      q.input_tokens = static_cast<int>(std::lround(bench->input_tokens));
+      q.output_tokens = static_cast<int>(std::lround(bench->output_tokens));
+      q.requests = bench->samples;
+    } else {
+      throw Unsupported{"input/output lengths not published"};
+    }
+    if (scenario != Scenario::Offline) {
+      if (!bench) throw Unsupported{"latency-bound scenario without MLPerf limits"};
+      q.ttft_limit_s = scenario == Scenario::Server ? bench->server_ttft_s : bench->interactive_ttft_s;
+      q.tpot_limit_s = scenario == Scenario::Server ? bench->server_tpot_s : bench->interactive_tpot_s;
+      if (q.ttft_limit_s <= 0) throw Unsupported{"no MLPerf latency limits for this benchmark and scenario"};
+    }
+    q.tp = row.integer("tp").value_or(0);
+    q.pp = row.integer("pp").value_or(0);
+
+    ReplicaSpec base{cat_.model(*model_id), sys, 1, 1, *precision, 1.0};  // FP8 KV cache: NVIDIA's MLPerf and ModelOpt checkpoints
+    const CapacityAnswer a = best_throughput(base, q, cat_.calibration, EngineLimits::from(serving_.engine));
+    if (!a.feasible) return {"infeasible", a.reason, 0};
+    const double system_tokens_per_s = a.output_tokens_per_s_per_gpu * q.gpus;
+    const double predicted = metric == "tokens_per_sec" ? system_tokens_per_s : a.output_tokens_per_s_per_gpu;
+    return {"ok", fmt::format("TP{} PP{} x {} replicas", a.tp, a.pp, a.replicas), predicted};
+  } catch (const Unsupported& u) {
+    return {"unsupported", u.reason, 0};
+  }
+}
+
+InferenceValidator::Summary InferenceValidator::run(const std::string& cases_path, const std::string& out_path) const {
+  const CsvTable table = read_csv_file(cases_path);
+  for (const char* col : {"model", "gpu", "num_gpus", "tp", "pp", "precision", "scenario", "input_len", "output_len", "metric"})
+    if (table.column(col) < 0) throw InputError(cases_path, col, "required column missing");
+  std::vector<std::string> header = table.header;
+  header.insert(header.end(), {"predicted_value", "status", "reason"});
+  std::string out = csv_line(header);
+  Summary sum;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const InferenceCaseResult c = predict(table, r);
+    std::vector<std::string> fields = table.rows[r];
+    fields.push_back(c.status == "ok" ? fmt::format("{:.6g}", c.predicted) : "");
+    fields.push_back(c.status);
+    fields.push_back(c.reason);
+    out += csv_line(fields);
+    (c.status == "ok" ? sum.ok : c.status == "infeasible" ? sum.infeasible : sum.unsupported)++;
+  }
+  write_file_atomically(out_path, out);
+  return sum;
+}
+
+}  // namespace ct::serve

@@ -1,0 +1,60 @@
+#pragma once
+// Validation of the serving simulator against published inference measurements: every row of a
+// CSV with the columns of shared/data/measured_inference.csv is mapped onto catalog entries by
+// explicit tables, simulated, and written back with predicted_value, status and reason (the
+// contract of the training validation). The mapping never reads `value`, `notes` or `source`.
+#include <map>
+#include <optional>
+#include <string>
+
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/core/csv.hpp"
+#include "clustertwin/serve/serving_calibration.hpp"
+
+namespace ct::serve {
+
+// The explicit mapping tables (tested entry by entry).
+std::optional<std::string> system_for_inference_gpu(const std::string& gpu_column);
+std::optional<std::string> catalog_model_for_inference(const std::string& model_column);
+// MLPerf benchmark id ("llama2-70b", ...) named in the model column, if any.
+std::optional<std::string> mlperf_benchmark_for(const std::string& model_column);
+// Weight format; a blank column (MLPerf v4.1) means FP8 on Hopper and FP4 on Blackwell, the
+// formats of every closed NVIDIA-GPU entry of that round.
+std::optional<Precision> inference_precision_for(const std::string& precision_column, const std::string& gpu_arch);
+
+struct MlperfBenchmark {
+  double input_tokens = 0, output_tokens = 0;
+  long long samples = 0;
+  double server_ttft_s = 0, server_tpot_s = 0, interactive_ttft_s = 0, interactive_tpot_s = 0;
+};
+struct ValidationTables {
+  std::map<std::string, MlperfBenchmark> mlperf;
+  long long trtllm_bench_requests = 3000;
+};
+// The `mlperf:` section of data/calibration/serving.yaml.
+ValidationTables load_validation_tables(const std::string& data_dir);
+
+struct InferenceCaseResult {
+  std::string status;  // ok | unsupported | infeasible
+  std::string reason;
+  double predicted = 0;
+};
+
+class InferenceValidator {
+ public:
+  InferenceValidator(const Catalogs& cat, const ServingCalibration& serving, const ValidationTables& tables)
+      : cat_(cat), serving_(serving), tables_(tables) {}
+  InferenceCaseResult predict(const CsvTable& table, std::size_t row) const;
+  struct Summary {
+    int ok = 0, unsupported = 0, infeasible = 0;
+  };
+  // Reads `cases`, writes `out` atomically (all input columns + predicted_value, status, reason).
+  Summary run(const std::string& cases_path, const std::string& out_path) const;
+
+ private:
+  const Catalogs& cat_;
+  const ServingCalibration& serving_;
+  const ValidationTables& tables_;
+};
+
+}  // namespace ct::serve
