@@ -34,6 +34,7 @@ PlanRequest small_request(const std::string& model, const std::string& system, i
   r.tokens = 1e11;
   r.objective = obj;
   r.top = 5;
+  r.threads = 2;
   r.site = load_site(data_dir() + "/sites/example-jp.yaml");
   r.reliability = load_reliability(data_dir() + "/calibration/reliability.yaml");
   return r;

@@ -20,6 +20,14 @@ std::vector<int> divisors_in(const std::vector<int>& options, int n) {
   return out;
 }
 
+// Pipeline depths worth trying: divisors of the GPU count up to the layer count (64 at most).
+std::vector<int> pipeline_options(int gpus, int layers) {
+  std::vector<int> out;
+  for (int pp = 1; pp <= std::min(layers, 64); ++pp)
+    if (gpus % pp == 0) out.push_back(pp);
+  return out;
+}
+
 // Sequences per step: the request's, or the power of two nearest to 4M tokens (a common choice
 // for 100B+ pretraining).
 int default_global_batch(std::int64_t seq_len) {
@@ -41,13 +49,13 @@ double objective_of(Objective o, const RunProjection& run) {
 std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req) {
   const ModelSpec& m = req.model;
   const int domain = req.system.nvlink_domain_gpus;
-  const int gbs = req.global_batch > 0 ? req.global_batch : default_global_batch(req.seq_len);
+  const int target_gbs = default_global_batch(req.seq_len);
   std::vector<ParallelLayout> out;
   for (int gpus : req.gpu_counts)
     for (Precision prec : req.precisions)
       for (DpSharding sharding : req.shardings)
         for (int tp : divisors_in({1, 2, 4, 8}, static_cast<int>(m.heads)))
-          for (int pp : {1, 2, 4, 6, 8, 12, 16, 24, 32})
+          for (int pp : pipeline_options(gpus, static_cast<int>(m.layers)))
             for (int vp : {1, 2, 3, 4, 6, 8})
               for (int cp : {1, 2, 4, 8})
                 for (int ep : m.moe.enabled() ? std::vector<int>{1, 2, 4, 8, 16, 32, 64} : std::vector<int>{1})
@@ -58,7 +66,9 @@ std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req) {
                       if (req.seq_len % cp != 0 || (cp > 1 && req.seq_len / cp < 1024)) continue;
                       ParallelLayout l;
                       l.gpus = gpus, l.tp = tp, l.pp = pp, l.vp = vp, l.cp = cp, l.ep = ep, l.micro_batch = mb;
-                      l.global_batch = gbs, l.seq_len = req.seq_len, l.precision = prec, l.recompute = rc;
+                      l.seq_len = req.seq_len, l.precision = prec, l.recompute = rc;
+                      // One batch for every layout, so that they are compared on the same work.
+                      l.global_batch = req.global_batch > 0 ? req.global_batch : target_gbs;
                       l.sharding = sharding;
                       try {
                         resolve_layout(l, m, "plan");

@@ -38,6 +38,11 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
   o += fmt::format("  {} layouts enumerated, {} fit in memory, {} simulated, {} bounded out (provably not better)\n",
                    r.enumerated, r.feasible, r.simulated, r.bounded);
   for (const auto& [reason, n] : r.infeasible_reasons) o += fmt::format("  {} layouts: {}\n", n, reason);
+  if (r.enumerated == 0) {
+    o += "\n  no valid layout: no TP x PP x CP split of this GPU count divides the model (heads, layers) and the\n"
+         "  global batch; try another GPU count or --global-batch.\n";
+    return o;
+  }
   if (r.top.empty()) {
     o += "\n  no layout meets the request.";
     if (req.deadline_s) o += fmt::format(" The fastest feasible layouts miss the {:.0f}-day deadline:", *req.deadline_s / kDay);

@@ -1,0 +1,79 @@
+#include "clustertwin/cluster/scenario.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "clustertwin/cluster/job_sources.hpp"
+#include "clustertwin/cluster/metrics.hpp"
+#include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/hw/catalog.hpp"
+
+namespace ct::cluster {
+
+namespace fs = std::filesystem;
+
+static int largest_pool_gpus(const Fleet& fleet) {
+  int m = 0;
+  for (const Pool& p : fleet.pools) m = std::max(m, p.gpus);
+  return m;
+}
+
+Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir) {
+  Scenario s;
+  if (!req.openb_nodes_path.empty()) {
+    // The openb trace is from Alibaba's clusters in China: jurisdiction "CN", not JP.
+    s.fleet = fleet_from_openb_nodes(req.openb_nodes_path, "CN", s.warnings);
+  } else {
+    if (req.fleet_path.empty()) throw InputError("command line", "--fleet", "give a fleet file or --openb-nodes");
+    const HardwareCatalog catalog = HardwareCatalog::load((fs::path(data_dir) / "hardware").string());
+    s.fleet = load_fleet(req.fleet_path, catalog, (fs::path(data_dir) / "sites").string());
+  }
+  s.tenants = req.tenants_path.empty() ? single_tenant("default") : load_tenants(req.tenants_path);
+  s.warnings.insert(s.warnings.end(), s.tenants.warnings.begin(), s.tenants.warnings.end());
+  s.failures = load_failure_model((fs::path(data_dir) / "cluster" / "failures.yaml").string(), req.failures);
+  if (req.jobs.empty()) throw InputError("command line", "--jobs", "missing");
+  if (is_generator_spec(req.jobs)) {
+    const GeneratorSpec g = parse_generator_spec(req.jobs);
+    const auto kinds = load_job_kinds((fs::path(data_dir) / "cluster" / "llm-mix.yaml").string());
+    s.workload = generate_jobs(g, kinds, s.tenants, s.fleet.total_gpus(), largest_pool_gpus(s.fleet));
+  } else if (req.jobs_format == "openb") {
+    s.workload = read_openb_pods(req.jobs, 0);
+  } else {
+    throw InputError("command line", "--jobs-format", "unknown format '" + req.jobs_format + "' (openb)");
+  }
+  s.warnings.insert(s.warnings.end(), s.workload.warnings.begin(), s.workload.warnings.end());
+  return s;
+}
+
+std::vector<Job> without_residency(const std::vector<Job>& jobs) {
+  std::vector<Job> out = jobs;
+  for (Job& j : out)
+    if (j.data_class == DataClass::jp_restricted) j.data_class = DataClass::unrestricted;
+  return out;
+}
+
+DelayComparison compare_recorded_delays(const std::vector<Job>& jobs, const SimResult& result) {
+  std::vector<double> recorded, simulated;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (jobs[j].recorded_queue_delay_s < 0 || result.jobs[j].first_start_s < 0) continue;
+    recorded.push_back(jobs[j].recorded_queue_delay_s);
+    simulated.push_back(result.jobs[j].queue_delay_s(jobs[j].submit_s));
+  }
+  std::sort(recorded.begin(), recorded.end());
+  std::sort(simulated.begin(), simulated.end());
+  auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? 0.0 : s / v.size();
+  };
+  DelayComparison c;
+  c.jobs = static_cast<int>(recorded.size());
+  c.recorded_p50_s = percentile(recorded, 50), c.recorded_p90_s = percentile(recorded, 90);
+  c.recorded_p95_s = percentile(recorded, 95), c.recorded_p99_s = percentile(recorded, 99), c.recorded_mean_s = mean(recorded);
+  c.simulated_p50_s = percentile(simulated, 50), c.simulated_p90_s = percentile(simulated, 90);
+  c.simulated_p95_s = percentile(simulated, 95), c.simulated_p99_s = percentile(simulated, 99), c.simulated_mean_s = mean(simulated);
+  return c;
+}
+
+}  // namespace ct::cluster

@@ -1,0 +1,45 @@
+#pragma once
+// One fleet run from files and flags, as the CLI and the tests set it up, and the openb replay
+// comparison (simulated vs recorded queueing delay).
+#include <string>
+#include <vector>
+
+#include "clustertwin/cluster/failures.hpp"
+#include "clustertwin/cluster/fleet.hpp"
+#include "clustertwin/cluster/job.hpp"
+#include "clustertwin/cluster/tenants.hpp"
+
+namespace ct::cluster {
+
+struct ClusterRequest {
+  std::string fleet_path;        // fleet YAML; or empty with openb_nodes_path
+  std::string openb_nodes_path;  // an openb node list as the fleet (one site)
+  std::string tenants_path;      // empty: one general tenant "default"
+  std::string jobs;              // a trace path or "generate:llm-mix,jobs=N,seed=S[,load=L]"
+  std::string jobs_format = "openb";
+  std::string failures = "none"; // a model id of data/cluster/failures.yaml
+};
+
+struct Scenario {
+  Fleet fleet;
+  Tenants tenants;
+  Workload workload;
+  FailureModel failures;
+  std::vector<std::string> warnings;  // fleet, tenants and workload warnings together
+};
+
+Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir);
+
+// A copy of `jobs` with every jp_restricted job made unrestricted: the counterfactual run that
+// prices the residency rule.
+std::vector<Job> without_residency(const std::vector<Job>& jobs);
+
+struct DelayComparison {
+  int jobs = 0;  // started jobs with a recorded delay
+  double recorded_p50_s = 0, recorded_p90_s = 0, recorded_p95_s = 0, recorded_p99_s = 0, recorded_mean_s = 0;
+  double simulated_p50_s = 0, simulated_p90_s = 0, simulated_p95_s = 0, simulated_p99_s = 0, simulated_mean_s = 0;
+};
+struct SimResult;
+DelayComparison compare_recorded_delays(const std::vector<Job>& jobs, const SimResult& result);
+
+}  // namespace ct::cluster

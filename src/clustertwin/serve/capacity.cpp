@@ -1,0 +1,127 @@
+#include "clustertwin/serve/capacity.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ct::serve {
+
+namespace {
+constexpr int kBisectionSteps = 12;          // 2^-12 of the saturated rate
+constexpr double kSecondsPerHour = 3600.0;
+constexpr double kTokensPerMillion = 1e6;
+}  // namespace
+
+bool Slo::met_by(const ServingResult& r) const {
+  if (!r.feasible || r.completed < r.requests) return false;
+  return (ttft_p99_s <= 0 || r.ttft_s.p99 <= ttft_p99_s) && (tpot_p99_s <= 0 || r.tpot_s.p99 <= tpot_p99_s);
+}
+
+ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
+                          int output_tokens, long long requests) {
+  const std::vector<Request> reqs(static_cast<std::size_t>(std::max(1LL, requests)),
+                                  Request{0.0, input_tokens, output_tokens});
+  return simulate_serving({r, 1, limits}, cal, reqs);
+}
+
+double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
+                            int output_tokens, const Slo& slo, long long requests, std::uint64_t seed) {
+  const ServingResult sat = offline_run(r, limits, cal, input_tokens, output_tokens, requests);
+  if (!sat.feasible || sat.requests_per_s <= 0) return 0.0;
+  auto meets = [&](double rate) {
+    WorkloadSpec w;
+    w.kind = ArrivalKind::Poisson;
+    w.rate_per_s = rate;
+    w.input_tokens = input_tokens;
+    w.output_tokens = output_tokens;
+    w.count = requests;
+    w.seed = seed;
+    return slo.met_by(simulate_serving({r, 1, limits}, cal, generate_requests(w)));
+  };
+  double lo = 0, hi = sat.requests_per_s;
+  if (meets(hi)) return hi;
+  for (int i = 0; i < kBisectionSteps; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (meets(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+std::vector<std::pair<int, int>> candidate_layouts(int gpus, int nvlink_domain_gpus, int tp, int pp) {
+  std::vector<std::pair<int, int>> out;
+  const std::vector<int> tps = tp > 0 ? std::vector<int>{tp} : [&] {
+    std::vector<int> v;
+    for (int t = 1; t <= std::min(gpus, nvlink_domain_gpus); t *= 2)
+      if (gpus % t == 0) v.push_back(t);
+    return v;
+  }();
+  const std::vector<int> pps = pp > 0 ? std::vector<int>{pp} : std::vector<int>{1, 2, 4, 8};
+  for (int p : pps)
+    for (int t : tps)
+      if (gpus % (t * p) == 0) out.emplace_back(t, p);
+  return out;
+}
+
+CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, const Calibration& cal,
+                               const EngineLimits& limits) {
+  CapacityAnswer best;
+  best.reason = "no layout of the GPUs fits the model";
+  const Slo slo{q.ttft_limit_s, q.tpot_limit_s};
+  int fitted_pp = 0;
+  for (const auto& [tp, pp] : candidate_layouts(q.gpus, base.system.nvlink_domain_gpus, q.tp, q.pp)) {
+    if (fitted_pp > 0 && pp > fitted_pp) break;  // deeper pipelines only when shallower ones do not fit
+    ReplicaSpec r = base;
+    r.tp = tp, r.pp = pp;
+    if (!plan_memory(r, limits, cal.memory).fits) continue;
+    fitted_pp = pp;
+    const int replicas = q.gpus / (tp * pp);
+    const long long per_replica = (q.requests + replicas - 1) / replicas;
+    double rps = 0;
+    if (slo.latency_bound())
+      rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, slo, per_replica, q.seed);
+    else
+      rps = offline_run(r, limits, cal, q.input_tokens, q.output_tokens, per_replica).requests_per_s;
+    const double per_gpu = rps * q.output_tokens / (tp * pp);
+    if (per_gpu > best.output_tokens_per_s_per_gpu) best = {true, "", tp, pp, replicas, per_gpu, rps};
+  }
+  if (best.feasible) return best;
+  if (fitted_pp > 0) best.reason = "no layout meets the latency limits";
+  return best;
+}
+
+PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibration& cal, const EngineLimits& limits,
+                       double usd_per_gpu_hour) {
+  PlanOption best;
+  best.system_id = base.system.id;
+  best.reason = "no layout fits the model";
+  double best_cost = std::numeric_limits<double>::infinity();
+  bool any_fit = false;
+  for (int gpus = 1; gpus <= q.max_gpus_per_replica; gpus *= 2) {
+    for (const auto& [tp, pp] : candidate_layouts(gpus, base.system.nvlink_domain_gpus, 0, 0)) {
+      if (tp * pp != gpus) continue;
+      ReplicaSpec r = base;
+      r.tp = tp, r.pp = pp;
+      if (!plan_memory(r, limits, cal.memory).fits) continue;
+      any_fit = true;
+      const double rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, q.slo,
+                                              q.requests_per_trial, q.seed);
+      if (rps <= 0) continue;
+      const int replicas = static_cast<int>(std::ceil(q.load_rps / rps));
+      const double usd_per_hour = replicas * gpus * usd_per_gpu_hour;
+      const double cost_key = usd_per_gpu_hour > 0 ? usd_per_hour : static_cast<double>(replicas * gpus);
+      if (cost_key >= best_cost) continue;
+      best_cost = cost_key;
+      const double tokens_per_s = q.load_rps * q.output_tokens;
+      best = {base.system.id, true, "", tp, pp, replicas, replicas * gpus, rps, usd_per_hour,
+              usd_per_hour / (tokens_per_s * kSecondsPerHour) * kTokensPerMillion,
+              replicas * gpus * base.system.gpu.tdp_w / tokens_per_s};
+    }
+  }
+  if (!best.feasible && any_fit)
+    best.reason = fmt::format("no layout up to {} GPUs per replica meets the SLO", q.max_gpus_per_replica);
+  return best;
+}
+
+}  // namespace ct::serve

@@ -1,0 +1,78 @@
+#pragma once
+// Capacity questions answered by simulating replicas: the saturated (Offline) throughput of a
+// layout, the highest Poisson load a replica carries within p99 TTFT/TPOT limits (MLPerf Server),
+// the best layout for a GPU count, and the cheapest deployment for a load under SLOs (serve-plan).
+#include <string>
+#include <vector>
+
+#include "clustertwin/cost/calibration.hpp"
+#include "clustertwin/serve/replica.hpp"
+#include "clustertwin/serve/serving.hpp"
+
+namespace ct::serve {
+
+struct Slo {
+  double ttft_p99_s = 0;  // 0 = no limit: saturated throughput
+  double tpot_p99_s = 0;
+  bool latency_bound() const { return ttft_p99_s > 0 || tpot_p99_s > 0; }
+  bool met_by(const ServingResult& r) const;
+};
+
+struct CapacityQuery {
+  int gpus = 1;
+  int tp = 0, pp = 0;  // 0 = search
+  int input_tokens = 0, output_tokens = 0;
+  long long requests = 1000;  // simulated requests (all replicas together)
+  double ttft_limit_s = 0, tpot_limit_s = 0;
+  std::uint64_t seed = 1;
+};
+
+struct CapacityAnswer {
+  bool feasible = false;
+  std::string reason;
+  int tp = 0, pp = 0, replicas = 0;
+  double output_tokens_per_s_per_gpu = 0;
+  double requests_per_s_per_replica = 0;
+};
+
+// Saturated throughput of one replica fed `requests` all at t = 0.
+ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
+                          int output_tokens, long long requests);
+
+// Highest Poisson arrival rate (requests/s) one replica sustains with the SLO met, by bisection
+// between 0 and its saturated rate; 0 when even a trickle misses the SLO.
+double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
+                            int output_tokens, const Slo& slo, long long requests, std::uint64_t seed);
+
+// Layouts tried when the query leaves TP/PP open: TP powers of two inside the NVLink domain that
+// divide the GPUs, PP 1 first, deeper pipelines only when nothing fits without them.
+std::vector<std::pair<int, int>> candidate_layouts(int gpus, int nvlink_domain_gpus, int tp, int pp);
+
+// The layout of `q.gpus` GPUs with the highest throughput per GPU (Offline), or the highest load
+// within the query's latency limits. `base` gives model, system and formats; TP/PP are set here.
+CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, const Calibration& cal,
+                               const EngineLimits& limits);
+
+// serve-plan: per system, the cheapest replica layout and count that carries `load_rps` within the SLO.
+struct PlanOption {
+  std::string system_id;
+  bool feasible = false;
+  std::string reason;
+  int tp = 0, pp = 0, replicas = 0, gpus = 0;
+  double max_rps_per_replica = 0;
+  double usd_per_hour = 0;
+  double usd_per_million_output_tokens = 0;
+  double joules_per_output_token = 0;  // at TDP: an upper bound
+};
+struct PlanQuery {
+  int input_tokens = 0, output_tokens = 0;
+  double load_rps = 0;
+  Slo slo;
+  int max_gpus_per_replica = 64;
+  long long requests_per_trial = 2000;
+  std::uint64_t seed = 1;
+};
+PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibration& cal, const EngineLimits& limits,
+                       double usd_per_gpu_hour);
+
+}  // namespace ct::serve
