@@ -248,6 +248,68 @@ def not_predicted_section(rows):
     return md
 
 
+def spearman(xs, ys):
+    """Spearman rank correlation with average ranks for ties."""
+    def ranks(v):
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        r = [0.0] * len(v)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                r[order[k]] = (i + j) / 2
+            i = j + 1
+        return r
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = statistics.mean(rx), statistics.mean(ry)
+    num_ = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    den = math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
+    return num_ / den if den > 0 else float("nan")
+
+
+def layout_ranking_section(rows):
+    """Groups of one model on one GPU type and count and one sequence length with several measured layouts (tokens/s):
+    does the simulator rank them like the measurements, and is its pick within 5% of the best?"""
+    groups = collections.defaultdict(list)
+    for r in rows:
+        if r.metric != "tokens_per_sec_per_gpu" or r["status"] != "ok":
+            continue
+        layout = tuple(r[c] for c in ("tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "precision",
+                                      "recompute", "fsdp_or_zero"))
+        groups[(r["model"], r["gpu"], r["num_gpus"], r["seq_len"])].append((layout, r))
+    table_rows, rhos, picks = [], [], []
+    for key, members in sorted(groups.items()):
+        by_layout = {}
+        for layout, r in members:  # the same layout published twice: keep the later row
+            by_layout[layout] = r
+        if len(by_layout) < 2:
+            continue
+        rs = list(by_layout.values())
+        pred = [num(r["predicted_value"]) for r in rs]
+        meas = [num(r["value"]) for r in rs]
+        best = max(meas)
+        pick = meas[max(range(len(rs)), key=lambda i: pred[i])]
+        within = pick >= 0.95 * best
+        rho = spearman(pred, meas) if len(rs) >= 3 else float("nan")
+        if not math.isnan(rho):
+            rhos.append(rho)
+        picks.append(within)
+        table_rows.append([cell(key[0]), cell(key[1]), key[2], key[3], str(len(rs)), "-" if math.isnan(rho) else f"{rho:.2f}",
+                           f"{100 * (pick / best - 1):.1f}%", "yes" if within else "no"])
+    md = ["## Layout ranking", "",
+          "Groups of one model on one GPU type and count, at one sequence length, with at least two different measured layouts "
+          "(tokens/s/GPU rows predicted ok). Spearman rank correlation of predicted vs measured throughput "
+          "(groups of three or more layouts), and whether the layout the simulator ranks first is within 5% "
+          "of the best measured one.", ""]
+    if rhos:
+        md += [f"Mean Spearman over {len(rhos)} groups: {statistics.mean(rhos):.2f}; "
+               f"pick within 5% of the best in {sum(picks)} of {len(picks)} groups.", ""]
+    md += table(["model", "gpu", "GPUs", "seq", "layouts", "Spearman", "pick vs best", "within 5%"], table_rows)
+    return md
+
+
 def render(rows, pred_path):
     metrics = collections.Counter(r.metric for r in rows)
     md = ["# clustertwin training validation report", "",
@@ -275,6 +337,7 @@ def render(rows, pred_path):
                                            f"{precision_class(r['precision'])}", "source · gpu · precision")
     md += ["", "## By model (dense)", "", "Dense rows, primary metrics.", ""]
     md += grouped_table(dense, lambda r: r["model"], "model")
+    md += [""] + layout_ranking_section(rows)
     md += [""] + worst_section(rows) + [""] + not_predicted_section(rows) + [""]
     return "\n".join(md), acc_lines
 
