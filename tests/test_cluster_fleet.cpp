@@ -105,7 +105,7 @@ TEST(ClusterJobs, OpenbMalformedLinesAreReportedWithLineNumbersAndSkipped) {
       "cpu,1000,1024,0,0,,BE,Running,10,110,15\n"                      // line 5: CPU-only, skipped
       "never,1000,1024,1,1000,,BE,Pending,10,110,\n"                   // line 6: never scheduled
       "share,1000,1024,1,460,,BE,Running,5,65,5\n"                     // line 7: a shared GPU
-      "back,1000,1024,1,1000,,BE,Running,50,40,45\n";                  // line 8: deletion < scheduled
+      "back,1000,1024,1,1000,,BE,Running,40,30,45\n";                  // line 8: deletion < scheduled
   const Workload w = parse_openb_pods(text, "pods.csv", 0);
   ASSERT_EQ(w.jobs.size(), 2u);
   // Sorted by creation time: "share" (5) before "ok-1" (10).
@@ -147,7 +147,9 @@ TEST(ClusterJobs, GeneratorIsDeterministicAndOffersTheRequestedLoad) {
     EXPECT_EQ(a.jobs[i].gpus, b.jobs[i].gpus);
     EXPECT_LE(a.jobs[i].gpus, 2304);
     // spot-pool (index 4) is all unrestricted in tenants-jp.yaml.
-    if (a.jobs[i].tenant == 4) EXPECT_EQ(a.jobs[i].data_class, DataClass::unrestricted);
+    if (a.jobs[i].tenant == 4) {
+      EXPECT_EQ(a.jobs[i].data_class, DataClass::unrestricted);
+    }
     gpu_s += a.jobs[i].gpu_seconds();
   }
   // Offered load = GPU-seconds submitted / (fleet GPUs x span); Poisson noise on 2,000 arrivals.

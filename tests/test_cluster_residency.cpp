@@ -54,7 +54,7 @@ std::vector<Job> random_jobs(std::mt19937_64& rng, int n, const Fleet& f) {
   for (int i = 0; i < n; ++i) {
     t += std::round(exponential(rng, 1.0 / 30));
     const int gpus = 1 << (rng() % 7);  // 1..64
-    Job j = make_job("j" + std::to_string(i), static_cast<int>(rng() % 4), t, gpus, 60 + static_cast<double>(rng() % 3000),
+    Job j = make_job(std::to_string(i), static_cast<int>(rng() % 4), t, gpus, 60 + static_cast<double>(rng() % 3000),
                      rng() % 2 ? 120.0 : 0.0, kAllDataClasses[rng() % 3]);
     const std::string& type = types[rng() % types.size()];
     if (!type.empty()) j.gpu_types = {type};
@@ -160,7 +160,7 @@ TEST(ClusterFailures, RestartFromCheckpointBoundsTheLoss) {
   const Fleet f = dgx_fleet(4);
   const Tenants t = tenants_of({{Tier::general, 0}});
   std::vector<Job> jobs;
-  for (int i = 0; i < 40; ++i) jobs.push_back(make_job("j" + std::to_string(i), 0, i * 50.0, 8, 3000, 60));
+  for (int i = 0; i < 40; ++i) jobs.push_back(make_job(std::to_string(i), 0, i * 50.0, 8, 3000, 60));
   SimOptions o;
   o.policy = Policy::backfill;
   o.failures = FailureModel{"hi", 0.05, {{"node", 1, BlastRadius::node}}, 600};

@@ -35,6 +35,10 @@ PlanRequest small_request(const std::string& model, const std::string& system, i
   r.objective = obj;
   r.top = 5;
   r.threads = 2;
+  // A smaller space keeps the brute-force comparisons quick (also under the sanitizers).
+  r.micro_batches = {1, 2};
+  r.context_parallel = {1, 2};
+  r.recomputes = {Recompute::None, Recompute::Full};
   r.site = load_site(data_dir() + "/sites/example-jp.yaml");
   r.reliability = load_reliability(data_dir() + "/calibration/reliability.yaml");
   return r;

@@ -53,6 +53,26 @@ std::vector<Job> without_residency(const std::vector<Job>& jobs) {
   return out;
 }
 
+ResidencyCost residency_cost(const std::vector<Job>& jobs, const SimResult& with_rule, const SimResult& without_rule) {
+  std::vector<double> with, without;
+  double sum_with = 0, sum_without = 0;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (jobs[j].data_class != DataClass::jp_restricted) continue;
+    if (with_rule.jobs[j].first_start_s < 0 || without_rule.jobs[j].first_start_s < 0) continue;
+    with.push_back(with_rule.jobs[j].queue_delay_s(jobs[j].submit_s));
+    without.push_back(without_rule.jobs[j].queue_delay_s(jobs[j].submit_s));
+    sum_with += with.back(), sum_without += without.back();
+  }
+  std::sort(with.begin(), with.end());
+  std::sort(without.begin(), without.end());
+  ResidencyCost c;
+  c.jobs = static_cast<int>(with.size());
+  if (c.jobs == 0) return c;
+  c.mean_wait_with_s = sum_with / c.jobs, c.mean_wait_without_s = sum_without / c.jobs;
+  c.p95_wait_with_s = percentile(with, 95), c.p95_wait_without_s = percentile(without, 95);
+  return c;
+}
+
 DelayComparison compare_recorded_delays(const std::vector<Job>& jobs, const SimResult& result) {
   std::vector<double> recorded, simulated;
   for (std::size_t j = 0; j < jobs.size(); ++j) {

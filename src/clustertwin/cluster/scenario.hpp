@@ -42,4 +42,12 @@ struct DelayComparison {
 struct SimResult;
 DelayComparison compare_recorded_delays(const std::vector<Job>& jobs, const SimResult& result);
 
+// The residency rule's price, on the jobs that are jp_restricted in `jobs`: their queueing
+// delay with the rule (`with_rule`) and in the counterfactual run on without_residency(jobs).
+struct ResidencyCost {
+  int jobs = 0;
+  double mean_wait_with_s = 0, mean_wait_without_s = 0, p95_wait_with_s = 0, p95_wait_without_s = 0;
+};
+ResidencyCost residency_cost(const std::vector<Job>& jobs, const SimResult& with_rule, const SimResult& without_rule);
+
 }  // namespace ct::cluster

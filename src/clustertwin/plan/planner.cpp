@@ -57,10 +57,10 @@ std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req) {
         for (int tp : divisors_in({1, 2, 4, 8}, static_cast<int>(m.heads)))
           for (int pp : pipeline_options(gpus, static_cast<int>(m.layers)))
             for (int vp : {1, 2, 3, 4, 6, 8})
-              for (int cp : {1, 2, 4, 8})
+              for (int cp : req.context_parallel)
                 for (int ep : m.moe.enabled() ? std::vector<int>{1, 2, 4, 8, 16, 32, 64} : std::vector<int>{1})
-                  for (int mb : {1, 2, 4})
-                    for (Recompute rc : {Recompute::None, Recompute::Selective, Recompute::Full}) {
+                  for (int mb : req.micro_batches)
+                    for (Recompute rc : req.recomputes) {
                       if (tp > domain || (vp > 1 && pp == 1) || pp * vp > m.layers) continue;
                       if (m.moe.enabled() && m.moe.num_experts % ep != 0) continue;
                       if (req.seq_len % cp != 0 || (cp > 1 && req.seq_len / cp < 1024)) continue;

@@ -27,6 +27,9 @@ struct PlanRequest {
   double tokens = 0;     // to train on
   std::vector<Precision> precisions{Precision::BF16};
   std::vector<DpSharding> shardings{DpSharding::Zero1};
+  std::vector<int> micro_batches{1, 2, 4};
+  std::vector<int> context_parallel{1, 2, 4, 8};
+  std::vector<Recompute> recomputes{Recompute::None, Recompute::Selective, Recompute::Full};
   std::optional<double> deadline_s;
   Objective objective = Objective::Time;
   int top = 10;

@@ -9,6 +9,7 @@
 
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/core/csv.hpp"
+#include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/serve/serving_calibration.hpp"
 
 namespace ct::serve {
@@ -30,6 +31,7 @@ struct MlperfBenchmark {
 struct ValidationTables {
   std::map<std::string, MlperfBenchmark> mlperf;
   long long trtllm_bench_requests = 3000;
+  long long server_trial_requests_per_gpu = 250;  // Poisson requests per bisection trial
 };
 // The `mlperf:` section of data/calibration/serving.yaml.
 ValidationTables load_validation_tables(const std::string& data_dir);
@@ -55,6 +57,9 @@ class InferenceValidator {
   const Catalogs& cat_;
   const ServingCalibration& serving_;
   const ValidationTables& tables_;
+  // Memo of simulated answers by configuration: a run published as system and per-GPU throughput
+  // is simulated once. Not thread-safe, like the validator as a whole.
+  mutable std::map<std::string, CapacityAnswer> cache_;
 };
 
 }  // namespace ct::serve

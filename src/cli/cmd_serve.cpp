@@ -1,0 +1,237 @@
+// `clustertwin serve`, `clustertwin serve-plan` and the runner of `validate inference`: the LLM
+// serving simulator (src/clustertwin/serve/).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/core/atomic_file.hpp"
+#include "clustertwin/core/error.hpp"
+#include "clustertwin/core/paths.hpp"
+#include "clustertwin/serve/capacity.hpp"
+#include "clustertwin/serve/inference_cases.hpp"
+#include "clustertwin/serve/serving.hpp"
+
+namespace ct::cli {
+
+namespace {
+
+Precision parse_weights(const std::string& s) {
+  const auto p = parse_precision(s);
+  if (!p) throw InputError("command line", "precision", "unknown '" + s + "' (bf16, fp16, fp8, nvfp4)");
+  return *p;
+}
+
+double parse_kv_bytes(const std::string& s) {
+  if (s == "bf16" || s == "fp16") return 2.0;
+  if (s == "fp8") return 1.0;
+  throw InputError("command line", "kv-cache", "unknown '" + s + "' (bf16, fp8)");
+}
+
+// "600s", "10m", "2h" or plain seconds.
+double parse_duration_s(const std::string& s) {
+  if (s.empty()) return 0;
+  const char unit = s.back();
+  const double scale = unit == 'm' ? 60.0 : unit == 'h' ? 3600.0 : 1.0;
+  const std::string number = std::isdigit(static_cast<unsigned char>(unit)) ? s : s.substr(0, s.size() - 1);
+  try {
+    return std::stod(number) * scale;
+  } catch (...) {
+    throw InputError("command line", "duration", "not a duration: '" + s + "'");
+  }
+}
+
+// "ttft_p99=500ms,tpot_p99=50ms"
+serve::Slo parse_slo(const std::string& s) {
+  serve::Slo slo;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) throw InputError("command line", "slo", "expected key=value, got '" + item + "'");
+    const std::string key = item.substr(0, eq);
+    std::string v = item.substr(eq + 1);
+    double scale = 1.0;
+    if (v.size() > 2 && v.ends_with("ms")) scale = 1e-3, v.resize(v.size() - 2);
+    else if (!v.empty() && v.back() == 's') v.pop_back();
+    double x = 0;
+    try {
+      x = std::stod(v) * scale;
+    } catch (...) {
+      throw InputError("command line", "slo." + key, "not a time: '" + item.substr(eq + 1) + "'");
+    }
+    if (key == "ttft_p99") slo.ttft_p99_s = x;
+    else if (key == "tpot_p99") slo.tpot_p99_s = x;
+    else throw InputError("command line", "slo." + key, "unknown (ttft_p99, tpot_p99)");
+  }
+  return slo;
+}
+
+std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r) {
+  std::string o = fmt::format("clustertwin serve: {} on {} x {} ({} replicas of TP {} x PP {}), {} weights\n",
+                              d.replica.model.name, d.gpus(), d.replica.system.gpu.name, d.replicas, d.replica.tp,
+                              d.replica.pp, to_string(d.replica.weights));
+  o += fmt::format("  memory per GPU   weights {:.1f} GB, workspace {:.1f} GB, KV cache {:.1f} GB ({} blocks per engine)\n",
+                   r.memory.weight_bytes_per_gpu / 1e9, r.memory.activation_bytes_per_gpu / 1e9,
+                   r.memory.kv_bytes_per_gpu / 1e9, r.memory.kv_blocks_per_engine);
+  if (!r.feasible) return o + "  infeasible: " + r.reason + "\n";
+  o += fmt::format("  requests         {} completed in {:.1f} s, {} preemptions\n", r.completed, r.makespan_s, r.preemptions);
+  o += fmt::format("  throughput       {:.2f} requests/s, {:.0f} output tokens/s ({:.0f} per GPU)\n", r.requests_per_s,
+                   r.output_tokens_per_s, r.output_tokens_per_s_per_gpu);
+  o += "  latency (ms)        mean      p50      p90      p99\n";
+  auto line = [&](const char* name, const serve::Percentiles& p) {
+    o += fmt::format("    {:<12} {:8.1f} {:8.1f} {:8.1f} {:8.1f}\n", name, p.mean * 1e3, p.p50 * 1e3, p.p90 * 1e3, p.p99 * 1e3);
+  };
+  line("TTFT", r.ttft_s);
+  line("TPOT", r.tpot_s);
+  line("end-to-end", r.e2e_s);
+  o += fmt::format("  batch            {:.1f} running sequences per iteration (mean), {} iterations\n", r.mean_batch,
+                   r.iterations);
+  o += fmt::format("  KV cache         peak {:.1f} % used;  GPU busy {:.1f} %\n", 100 * r.peak_kv_used_fraction,
+                   100 * r.gpu_utilization);
+  return o;
+}
+
+nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingResult& r) {
+  auto pct = [](const serve::Percentiles& p) {
+    return nlohmann::json{{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}};
+  };
+  nlohmann::json timeline = nlohmann::json::array();
+  for (const auto& s : r.timeline)
+    timeline.push_back({{"time_s", s.time_s}, {"kv_used", s.kv_used_fraction}, {"running", s.running}, {"waiting", s.waiting}});
+  return {{"model", d.replica.model.name}, {"system", d.replica.system.id}, {"gpus", d.gpus()},
+          {"tp", d.replica.tp}, {"pp", d.replica.pp}, {"replicas", d.replicas}, {"feasible", r.feasible},
+          {"reason", r.reason}, {"completed", r.completed}, {"makespan_s", r.makespan_s},
+          {"requests_per_s", r.requests_per_s}, {"output_tokens_per_s", r.output_tokens_per_s},
+          {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu}, {"ttft_s", pct(r.ttft_s)},
+          {"tpot_s", pct(r.tpot_s)}, {"e2e_s", pct(r.e2e_s)}, {"mean_batch", r.mean_batch},
+          {"gpu_utilization", r.gpu_utilization}, {"preemptions", r.preemptions},
+          {"kv_blocks_per_engine", r.memory.kv_blocks_per_engine}, {"timeline_engine0", timeline}};
+}
+
+// Chrome trace (ui.perfetto.dev): engine 0's iterations as slices.
+std::string iterations_trace(const serve::ServingResult& r) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& it : r.iterations_log)
+    events.push_back({{"name", it.prefill_tokens > 0 ? "prefill+decode" : "decode"}, {"ph", "X"}, {"pid", 0}, {"tid", 0},
+                      {"ts", it.start_s * 1e6}, {"dur", it.duration_s * 1e6},
+                      {"args", {{"prefill_tokens", it.prefill_tokens}, {"decode_sequences", it.decode_sequences}}}});
+  return nlohmann::json{{"traceEvents", events}}.dump();
+}
+
+}  // namespace
+
+Runner add_serve_command(CLI::App& app) {
+  struct Options {
+    std::string model, system, precision = "fp8", kv_cache = "fp8", workload, duration = "60s", format = "text", trace;
+    int gpus = 0, tp = 1, pp = 1, max_batch = 0, max_tokens = 0;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* c = app.add_subcommand("serve", "Simulate LLM serving: every request through a vLLM/TensorRT-LLM style engine");
+  c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
+  c->add_option("--system", o->system, "System id (data/hardware/systems.yaml)")->required();
+  c->add_option("--gpus", o->gpus, "GPUs in all (replicas = gpus / (tp x pp))")->required();
+  c->add_option("--tp", o->tp, "Tensor parallelism per replica");
+  c->add_option("--pp", o->pp, "Pipeline parallelism per replica");
+  c->add_option("--precision", o->precision, "Weight format: bf16, fp8, nvfp4");
+  c->add_option("--kv-cache", o->kv_cache, "KV cache format: bf16, fp8");
+  c->add_option("--workload", o->workload, "poisson:rate=R,input=I,output=O | gamma:...,cv=C | offline:count=N,... | trace:FILE")->required();
+  c->add_option("--duration", o->duration, "Arrival window for timed workloads (600s, 10m)");
+  c->add_option("--max-batch", o->max_batch, "Max running sequences per engine (default: serving.yaml)");
+  c->add_option("--max-tokens", o->max_tokens, "Token budget per iteration (default: serving.yaml)");
+  c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  c->add_option("--trace", o->trace, "Write engine 0's iterations as a Chrome trace");
+  return [o] {
+    const Catalogs cat = Catalogs::load(data_dir());
+    const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
+    serve::Deployment d;
+    d.replica = {cat.model(o->model), cat.hardware.system(o->system), o->tp, o->pp, parse_weights(o->precision),
+                 parse_kv_bytes(o->kv_cache)};
+    if (o->tp <= 0 || o->pp <= 0 || o->gpus <= 0 || o->gpus % (o->tp * o->pp) != 0)
+      throw InputError("command line", "gpus", "must be a positive multiple of tp x pp");
+    d.replicas = o->gpus / (o->tp * o->pp);
+    d.limits = serve::EngineLimits::from(sc.engine);
+    if (o->max_batch > 0) d.limits.max_batch_size = o->max_batch;
+    if (o->max_tokens > 0) d.limits.max_num_batched_tokens = o->max_tokens;
+    d.keep_iterations = !o->trace.empty();
+    serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line");
+    w.duration_s = parse_duration_s(o->duration);
+    const serve::ServingResult r = serve::simulate_serving(d, cat.calibration, serve::generate_requests(w));
+    if (!o->trace.empty()) write_file_atomically(o->trace, iterations_trace(r));
+    std::cout << (o->format == "json" ? serving_to_json(d, r).dump(2) + "\n" : format_serving_text(d, r));
+    return 0;
+  };
+}
+
+Runner add_serve_plan_command(CLI::App& app) {
+  struct Options {
+    std::string model, systems, precision = "fp8", kv_cache = "fp8", load, slo, workload;
+    int max_gpus_per_replica = 16;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* c = app.add_subcommand("serve-plan", "Cheapest replica layout and count per system that meets latency SLOs at a load");
+  c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
+  c->add_option("--systems", o->systems, "Comma-separated system ids")->required();
+  c->add_option("--precision", o->precision, "Weight format: bf16, fp8, nvfp4");
+  c->add_option("--kv-cache", o->kv_cache, "KV cache format: bf16, fp8");
+  c->add_option("--load", o->load, "Requests per second, e.g. 2000rps")->required();
+  c->add_option("--slo", o->slo, "ttft_p99=500ms,tpot_p99=50ms")->required();
+  c->add_option("--workload", o->workload, "Lengths, e.g. poisson:rate=1,input=2048,output=256 (rate ignored)")->required();
+  c->add_option("--max-gpus-per-replica", o->max_gpus_per_replica, "Largest replica tried");
+  return [o] {
+    const Catalogs cat = Catalogs::load(data_dir());
+    const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
+    serve::PlanQuery q;
+    std::string load = o->load;
+    if (load.ends_with("rps")) load.resize(load.size() - 3);
+    try {
+      q.load_rps = std::stod(load);
+    } catch (...) {
+      throw InputError("command line", "load", "not a rate: '" + o->load + "'");
+    }
+    if (q.load_rps <= 0) throw InputError("command line", "load", "must be > 0");
+    q.slo = parse_slo(o->slo);
+    const serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line");
+    q.input_tokens = w.input_tokens, q.output_tokens = w.output_tokens;
+    q.max_gpus_per_replica = o->max_gpus_per_replica;
+    const ModelSpec model = cat.model(o->model);
+    std::cout << fmt::format("clustertwin serve-plan: {} at {:.0f} requests/s ({} in / {} out tokens), SLO p99 TTFT {:.0f} ms, TPOT {:.0f} ms\n",
+                             model.name, q.load_rps, q.input_tokens, q.output_tokens, q.slo.ttft_p99_s * 1e3,
+                             q.slo.tpot_p99_s * 1e3);
+    std::stringstream ss(o->systems);
+    int feasible = 0;
+    for (std::string id; std::getline(ss, id, ',');) {
+      const SystemSpec& sys = cat.hardware.system(id);
+      const serve::ReplicaSpec base{model, sys, 1, 1, parse_weights(o->precision), parse_kv_bytes(o->kv_cache)};
+      const serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc.engine),
+                                                     sc.price_per_gpu_hour(sys.gpu.id));
+      if (!p.feasible) {
+        std::cout << fmt::format("  {:<14} no plan: {}\n", id, p.reason);
+        continue;
+      }
+      ++feasible;
+      std::cout << fmt::format("  {:<14} {} replicas of TP {} x PP {} = {} GPUs ({:.2f} requests/s each); ${:.0f}/h, ${:.3f} per million output tokens, <= {:.2f} J per token\n",
+                               id, p.replicas, p.tp, p.pp, p.gpus, p.max_rps_per_replica, p.usd_per_hour,
+                               p.usd_per_million_output_tokens, p.joules_per_output_token);
+    }
+    if (feasible == 0) throw InputError("command line", "slo", "no system meets the SLO with any layout tried");
+    return 0;
+  };
+}
+
+// Runner of `clustertwin validate inference --cases FILE --out FILE` (registered by cmd_validate).
+int run_validate_inference(const std::string& cases, const std::string& out) {
+  const Catalogs cat = Catalogs::load(data_dir());
+  const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
+  const serve::ValidationTables tables = serve::load_validation_tables(data_dir());
+  const serve::InferenceValidator v(cat, sc, tables);
+  const auto s = v.run(cases, out);
+  std::cerr << fmt::format("validate inference: {} ok, {} infeasible, {} unsupported -> {}\n", s.ok, s.infeasible,
+                           s.unsupported, out);
+  return 0;
+}
+
+}  // namespace ct::cli
