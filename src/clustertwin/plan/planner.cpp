@@ -213,7 +213,9 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
                    [&](std::size_t a, std::size_t b) { return cands[a].objective_value < cands[b].objective_value; });
   // 2. Branch and bound: simulate in bound order, a batch at a time, until the next bound cannot
   //    enter the top N among deadline-meeting results.
-  const std::size_t batch = static_cast<std::size_t>(std::max(1, req.threads) * 8);
+  // A fixed batch (not one per thread count) keeps the simulated set, and so every output,
+  // independent of how many threads run it.
+  constexpr std::size_t batch = 32;
   std::vector<std::size_t> best;  // simulated, meeting the deadline, sorted
   std::size_t pos = 0;
   while (pos < order.size()) {

@@ -1,0 +1,126 @@
+// The compare and plan commands as a user meets them, and determinism of the outputs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Output {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Output run(const std::string& args) {
+  const fs::path dir = fs::temp_directory_path() / ("ct-cli2-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string cmd = std::string(CLUSTERTWIN_BINARY);
+  cmd.append(" ").append(args).append(" > ").append((dir / "o").string()).append(" 2> ").append((dir / "e").string());
+  Output r;
+  const int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(dir / "o");
+  r.err = slurp(dir / "e");
+  fs::remove_all(dir);
+  return r;
+}
+
+int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST(CompareCli, TwoSystemsSideBySideWithRatios) {
+  const Output r = run("compare --model llama3-8b --systems dgx-h100,gb200-nvl72 --gpus 8 --global-batch 64 "
+                       "--seq-len 4096 --precision fp8 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_DOUBLE_EQ(j[0]["ratio_to_first"].get<double>(), 1.0);
+  // The ratio is the second system's throughput over the first's.
+  EXPECT_NEAR(j[1]["ratio_to_first"].get<double>(),
+              j[1]["tokens_per_s_per_gpu"].get<double>() / j[0]["tokens_per_s_per_gpu"].get<double>(), 1e-9);
+  // Blackwell's FP8 peak is 2.5x Hopper's: the ratio must be above 1 and below the peak ratio.
+  EXPECT_GT(j[1]["ratio_to_first"].get<double>(), 1.0);
+  EXPECT_LT(j[1]["ratio_to_first"].get<double>(), 2.6);
+}
+
+TEST(CompareCli, CsvHasAHeaderAndOneLinePerSystem) {
+  const Output r = run("compare --model llama3-8b --systems dgx-h100,dgx-b200,gb200-nvl72 --gpus 8 "
+                       "--global-batch 64 --seq-len 4096 --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), 4);
+  EXPECT_EQ(r.out.rfind("label,system,", 0), 0u);
+}
+
+TEST(CompareCli, ComparisonFileOfTheReadme) {
+  const Output r = run(std::string(CLUSTERTWIN_SOURCE_DIR) + "/examples/llama3.1-405b-gb200-vs-h100.yaml");
+  // `compare FILE`: the example must keep working.
+  const Output c = run("compare " + std::string(CLUSTERTWIN_SOURCE_DIR) + "/examples/llama3.1-405b-gb200-vs-h100.yaml");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("GB200 NVL72"), std::string::npos);
+  EXPECT_EQ(r.exit_code, 2);  // a file without the subcommand is not a command
+}
+
+TEST(CompareCli, UnknownSystemIsOneLineExit2) {
+  const Output r = run("compare --model llama3-8b --systems dgx-h100,dgx-z9000 --gpus 8");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("dgx-z9000"), std::string::npos);
+}
+
+TEST(PlanCli, FindsLayoutsAndStoresThemInSqlite) {
+  const fs::path db = fs::temp_directory_path() / ("ct-plan-" + std::to_string(::getpid()) + ".sqlite");
+  const Output r = run("plan --model llama3-8b --system dgx-h100 --gpus 16 --tokens 100B --seq-len 4096 --top 3 "
+                       "--format json --out " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["top"].size(), 3u);
+  EXPECT_LE(j["top"][0]["time_to_train_s"].get<double>(), j["top"][1]["time_to_train_s"].get<double>());
+  EXPECT_TRUE(fs::exists(db));
+  EXPECT_FALSE(fs::exists(db.string() + ".tmp"));
+  fs::remove(db);
+}
+
+TEST(PlanCli, ImpossibleDeadlineGivesClosestAlternatives) {
+  const Output r = run("plan --model llama2-13b --system dgx-h100 --gpus 16 --tokens 2T --deadline 1d --top 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("no layout meets the request"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("closest alternatives"), std::string::npos);
+}
+
+TEST(PlanCli, BadTokenCountIsOneLineExit2) {
+  const Output r = run("plan --model llama3-8b --system dgx-h100 --gpus 16 --tokens lots");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("tokens"), std::string::npos);
+}
+
+TEST(Determinism, SameInputSameBytes) {
+  const std::string args = "train --model qwen3-30b-a3b --system gb200-nvl72 --gpus 16 --ep 8 --global-batch 64 "
+                           "--seq-len 4096 --precision mxfp8 --format json";
+  const Output a = run(args), b = run(args);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  const std::string plan = "plan --model llama3-8b --system dgx-h100 --gpus 32 --tokens 1T --format json --threads 2";
+  const Output p2 = run(plan), p1 = run(plan + " --threads 1");
+  ASSERT_EQ(p2.exit_code, 0) << p2.err;
+  EXPECT_EQ(p2.out, p1.out);  // threads change nothing, counts included
+}
