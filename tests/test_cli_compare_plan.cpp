@@ -119,8 +119,8 @@ TEST(Determinism, SameInputSameBytes) {
   const Output a = run(args), b = run(args);
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
-  const std::string plan = "plan --model llama3-8b --system dgx-h100 --gpus 32 --tokens 1T --format json --threads 2";
-  const Output p2 = run(plan), p1 = run(plan + " --threads 1");
+  const std::string plan = "plan --model llama3-8b --system dgx-h100 --gpus 32 --tokens 1T --format json --threads ";
+  const Output p2 = run(plan + "2"), p1 = run(plan + "1");
   ASSERT_EQ(p2.exit_code, 0) << p2.err;
   EXPECT_EQ(p2.out, p1.out);  // threads change nothing, counts included
 }
