@@ -18,7 +18,7 @@ namespace {
 
 constexpr Policy kPolicies[] = {Policy::fifo, Policy::backfill, Policy::fairshare, Policy::quota_priority};
 
-// A harsh failure model: one interruption per GPU every ~50 h (about 400x Llama 3's rate),
+// A harsh failure model: one interruption per GPU every ~50 h (about 1,000x the Llama 3 rate),
 // half of them taking a whole NVLink domain down, 30 min repairs.
 FailureModel harsh_failures() {
   return FailureModel{"harsh", 0.02, {{"node", 0.5, BlastRadius::node}, {"domain", 0.5, BlastRadius::domain}}, 1800};

@@ -12,7 +12,7 @@ namespace ct::cli {
 
 Runner add_validate_command(CLI::App& app) {
   struct Options {
-    std::string cases, out;
+    std::string cases, out, inference_cases, inference_out;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* validate = app.add_subcommand("validate", "Predict published measurements and write the errors");
@@ -20,7 +20,12 @@ Runner add_validate_command(CLI::App& app) {
   CLI::App* training = validate->add_subcommand("training", "Training-step rows (columns of measured_training.csv)");
   training->add_option("--cases", opt->cases, "CSV of measured runs")->required();
   training->add_option("--out", opt->out, "CSV to write: the input columns + predicted_value, status, reason")->required();
-  return [opt] {
+  CLI::App* inference = validate->add_subcommand("inference", "Inference rows (columns of measured_inference.csv)");
+  inference->add_option("--cases", opt->inference_cases, "CSV of measured inference runs")->required();
+  inference->add_option("--out", opt->inference_out, "CSV to write: the input columns + predicted_value, status, reason")
+      ->required();
+  return [opt, inference] {
+    if (inference->parsed()) return run_validate_inference(opt->inference_cases, opt->inference_out);
     const Catalogs cat = Catalogs::load(data_dir());
     const TrainingValidator v(cat);
     const auto s = v.run(opt->cases, opt->out);

@@ -3,6 +3,7 @@
 // function that runs it (exit code).
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace ct::cli {
 
@@ -12,5 +13,10 @@ Runner add_train_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);
 Runner add_compare_command(CLI::App& app);
 Runner add_plan_command(CLI::App& app);
+Runner add_serve_command(CLI::App& app);
+Runner add_serve_plan_command(CLI::App& app);
+Runner add_cluster_command(CLI::App& app);
+// `validate inference`: predicts measured_inference.csv rows (cmd_serve.cpp).
+int run_validate_inference(const std::string& cases, const std::string& out);
 
 }  // namespace ct::cli
