@@ -1,5 +1,6 @@
 #include "clustertwin/core/csv.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,15 @@ int CsvTable::column(const std::string& name) const {
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return static_cast<int>(i);
   return -1;
+}
+
+std::string CsvRowView::str(const char* column) const {
+  const int c = t_.column(column);
+  if (c < 0) throw InputError("cases", column, "column missing");
+  std::string v = t_.rows[row_][c];
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
+  return v;
 }
 
 CsvTable parse_csv(const std::string& text, const std::string& source) {

@@ -14,6 +14,18 @@ struct CsvTable {
   int column(const std::string& name) const;  // -1 if absent
 };
 
+// One row of a table, read by column name with surrounding spaces trimmed.
+class CsvRowView {
+ public:
+  CsvRowView(const CsvTable& t, std::size_t row) : t_(t), row_(row) {}
+  // Throws InputError naming the column if the table has no such column.
+  std::string str(const char* column) const;
+
+ private:
+  const CsvTable& t_;
+  std::size_t row_;
+};
+
 // Throws InputError (with the line number) on an unterminated quote or a row whose field count
 // differs from the header's.
 CsvTable parse_csv(const std::string& text, const std::string& source);

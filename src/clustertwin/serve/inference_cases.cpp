@@ -110,17 +110,9 @@ ValidationTables load_validation_tables(const std::string& data_dir) {
 
 namespace {
 
-class Row {
+class Row : public CsvRowView {
  public:
-  Row(const CsvTable& t, std::size_t r) : t_(t), r_(r) {}
-  std::string str(const char* col) const {
-    const int c = t_.column(col);
-    if (c < 0) throw InputError("cases", col, "column missing");
-    std::string v = t_.rows[r_][c];
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
-    return v;
-  }
+  using CsvRowView::CsvRowView;
   std::optional<int> integer(const char* col) const {
     const std::string v = str(col);
     if (v.empty()) return std::nullopt;
@@ -133,10 +125,6 @@ class Row {
       throw Unsupported{fmt::format("{} '{}' is not an integer", col, v)};
     }
   }
-
- private:
-  const CsvTable& t_;
-  std::size_t r_;
 };
 
 enum class Scenario { Offline, Server, Interactive };

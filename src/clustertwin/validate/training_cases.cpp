@@ -125,18 +125,9 @@ std::optional<std::string> catalog_model_for(const std::string& model) {
 
 namespace {
 
-class Row {
+class Row : public CsvRowView {
  public:
-  Row(const CsvTable& t, std::size_t r) : t_(t), r_(r) {}
-
-  std::string str(const char* col) const {
-    const int c = t_.column(col);
-    if (c < 0) throw InputError("cases", col, "column missing");
-    std::string v = t_.rows[r_][c];
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
-    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(v.begin());
-    return v;
-  }
+  using CsvRowView::CsvRowView;
   // An integer column; "N (note)" reads as N; blank gives nullopt.
   std::optional<long long> integer(const char* col) const {
     const std::string v = str(col);
@@ -158,10 +149,6 @@ class Row {
     if (!v) throw Unsupported{fmt::format("{} not published", col)};
     return *v;
   }
-
- private:
-  const CsvTable& t_;
-  std::size_t r_;
 };
 
 ModelSpec row_model(const Row& row, const Catalogs& cat) {
