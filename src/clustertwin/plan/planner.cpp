@@ -95,8 +95,9 @@ void fill_run(const PlanRequest& req, PlanCandidate& c, double step_s, double po
 
 // The bound phase: memory (exact, as the full simulation computes it) and a lower bound on the
 // objective: the step-time bound at the lowest power a GPU can draw (idle plus its node share).
-void bound(const PlanRequest& req, const Calibration& cal, PlanCandidate& c) {
-  const TrainResult r = simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false, .timing = false});
+void bound(const PlanRequest& req, const Calibration& cal, PlanCandidate& c, PassCache& cache) {
+  const TrainResult r =
+      simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false, .timing = false, .cache = &cache});
   c.memory_bytes = r.peak_memory.total_bytes();
   c.feasible = r.feasible;
   c.reason = r.feasible ? "" : "does not fit in GPU memory";
@@ -106,8 +107,8 @@ void bound(const PlanRequest& req, const Calibration& cal, PlanCandidate& c) {
   fill_run(req, c, c.lower_bound_s, idle_w);
 }
 
-void simulate(const PlanRequest& req, const Calibration& cal, PlanCandidate& c) {
-  const TrainResult r = simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false});
+void simulate(const PlanRequest& req, const Calibration& cal, PlanCandidate& c, PassCache& cache) {
+  const TrainResult r = simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false, .cache = &cache});
   c.simulated = true;
   c.step_time_s = r.step_time_s;
   c.mfu = r.mfu;
@@ -116,17 +117,18 @@ void simulate(const PlanRequest& req, const Calibration& cal, PlanCandidate& c) 
   fill_run(req, c, r.step_time_s, r.it_power_w_per_gpu);
 }
 
+// Runs fn(i, worker) for i in [0, n) on `threads` workers; `worker` indexes per-thread state.
 template <typename Fn>
 void parallel_for(std::size_t n, int threads, Fn&& fn) {
   if (threads <= 1 || n < 2) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
+    for (std::size_t i = 0; i < n; ++i) fn(i, 0);
     return;
   }
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&] {
-      for (std::size_t i = next++; i < n; i = next++) fn(i);
+    pool.emplace_back([&, t] {
+      for (std::size_t i = next++; i < n; i = next++) fn(i, t);
     });
   for (auto& th : pool) th.join();
 }
@@ -198,7 +200,8 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
     if (progress && (d % 256 == 0 || d == total)) progress(d, total);
   };
   // 1. Memory and bounds for everything (cheap, parallel).
-  parallel_for(cands.size(), req.threads, [&](std::size_t i) { bound(req, cal, cands[i]); });
+  std::vector<PassCache> caches(static_cast<std::size_t>(std::max(1, req.threads)));
+  parallel_for(cands.size(), req.threads, [&](std::size_t i, int w) { bound(req, cal, cands[i], caches[w]); });
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < cands.size(); ++i) {
     if (cands[i].feasible) {
@@ -223,8 +226,8 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
         cands[order[pos]].objective_value > cands[best[req.top - 1]].objective_value)
       break;
     const std::size_t end = std::min(order.size(), pos + batch);
-    parallel_for(end - pos, req.threads, [&](std::size_t k) {
-      simulate(req, cal, cands[order[pos + k]]);
+    parallel_for(end - pos, req.threads, [&](std::size_t k, int w) {
+      simulate(req, cal, cands[order[pos + k]], caches[w]);
       tick();
     });
     for (std::size_t k = pos; k < end; ++k)

@@ -240,26 +240,26 @@ std::string train_chrome_trace(const TrainResult& r) {
         }
         double t = task.start_s;
         if (task.tag == kTagForward) {
-          if (ci.embedding) t = lay_out_pass(w, st, r.embedding.fwd, "", t);
+          if (ci.embedding) t = lay_out_pass(w, st, r.layers->embedding.fwd, "", t);
           for (int k = 0; k < ci.layers; ++k) {
             const double begin = t;
-            t = lay_out_pass(w, st, r.kind_passes[r.kind_of_layer[ci.first_layer + k]].fwd, "", t);
+            t = lay_out_pass(w, st, r.layers->kind_passes[r.layers->kind_of_layer[ci.first_layer + k]].fwd, "", t);
             w.slice(st, kCompute, fmt::format("layer {}", ci.first_layer + k), "layer", begin, t - begin);
           }
-          if (ci.lm_head) t = lay_out_pass(w, st, r.lm_head.fwd, "", t);
+          if (ci.lm_head) t = lay_out_pass(w, st, r.layers->lm_head.fwd, "", t);
         } else {
           if (ci.lm_head) {
-            t = lay_out_pass(w, st, r.lm_head.recompute, "", t);
-            t = lay_out_pass(w, st, r.lm_head.bwd, "", t);
+            t = lay_out_pass(w, st, r.layers->lm_head.recompute, "", t);
+            t = lay_out_pass(w, st, r.layers->lm_head.bwd, "", t);
           }
           for (int k = ci.layers - 1; k >= 0; --k) {
             const double begin = t;
-            const LayerPasses& passes = r.kind_passes[r.kind_of_layer[ci.first_layer + k]];
+            const LayerPasses& passes = r.layers->kind_passes[r.layers->kind_of_layer[ci.first_layer + k]];
             t = lay_out_pass(w, st, passes.recompute, "", t);
             t = lay_out_pass(w, st, passes.bwd, "", t);
             w.slice(st, kCompute, fmt::format("layer {} bwd", ci.first_layer + k), "layer", begin, t - begin);
           }
-          if (ci.embedding) lay_out_pass(w, st, r.embedding.bwd, "", t);
+          if (ci.embedding) lay_out_pass(w, st, r.layers->embedding.bwd, "", t);
         }
         break;
       }

@@ -54,6 +54,7 @@ class TaskGraph {
   std::span<const Dependency> deps(TaskId id) const;  // valid after run()
   const std::string& task_name(TaskId id) const { return names_[tasks_[id].name_id]; }
   const std::vector<std::string>& stream_names() const { return stream_names_; }
+  const std::vector<TaskId>& stream_tasks(StreamId s) const { return stream_tasks_[s]; }  // in stream order
   std::size_t size() const { return tasks_.size(); }
   void reserve(std::size_t n) {
     tasks_.reserve(n);

@@ -126,7 +126,7 @@ class StepBuilder {
   }
 
   ChunkCost chunk_cost(const ChunkInfo& ci) const {
-    const LayerPasses &E = r_.embedding, &H = r_.lm_head;
+    const LayerPasses &E = r_.layers->embedding, &H = r_.layers->lm_head;
     ChunkCost cc;
     auto add = [&](const LayerPasses& p, double times) {
       cc.fwd_compute_s += times * p.fwd.compute_s;
@@ -138,10 +138,10 @@ class StepBuilder {
       cc.fwd_s += times * p.fwd.total_s();
       cc.bwd_s += times * (p.bwd.total_s() + p.recompute.total_s());
     };
-    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) add(r_.kind_passes[r_.kind_of_layer[i]], 1);
+    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) add(r_.layers->kind_passes[r_.layers->kind_of_layer[i]], 1);
     if (ci.embedding) add(E, 1);
     if (ci.lm_head) add(H, 1 + ci.mtp_layers);  // each MTP module predicts through the LM head again
-    if (ci.mtp_layers > 0) add(r_.kind_passes[r_.kind_of_layer[s_.model.layers - 1]], ci.mtp_layers);
+    if (ci.mtp_layers > 0) add(r_.layers->kind_passes[r_.layers->kind_of_layer[s_.model.layers - 1]], ci.mtp_layers);
     cc.fwd_s += s_.profile.microbatch_overhead_s;
     cc.bwd_s += s_.profile.microbatch_overhead_s;
 
@@ -320,10 +320,7 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
   const int V = r.scenario.layout.vp;
   TimeBreakdown tb;
   double prev_end = 0;
-  std::vector<TaskId> ordered;
-  for (std::size_t id = 0; id < G.size(); ++id)
-    if (G.task(static_cast<TaskId>(id)).stream == b.streams()[st].compute) ordered.push_back(static_cast<TaskId>(id));
-  for (TaskId id : ordered) {
+  for (TaskId id : G.stream_tasks(b.streams()[st].compute)) {
     const sim::Task& t = G.task(id);
     const double gap = t.start_s - prev_end;
     // Who kept this task waiting: the dependency that became ready last.
@@ -389,6 +386,25 @@ void check_supported(const TrainScenario& s) {
   if (l.moe_imbalance < 1.0) throw InputError("--moe-imbalance", "moe_imbalance", "must be >= 1");
 }
 
+// One set of passes per distinct layer kind (a few even for hybrid models).
+std::shared_ptr<const LayerCosts> compute_layer_costs(const ModelSpec& m, const CostContext& ctx) {
+  auto costs = std::make_shared<LayerCosts>();
+  costs->kind_of_layer.resize(m.layers);
+  for (std::int64_t i = 0; i < m.layers; ++i) {
+    const LayerSpec spec = m.layer(i);
+    auto it = std::find(costs->kinds.begin(), costs->kinds.end(), spec);
+    if (it == costs->kinds.end()) {
+      costs->kinds.push_back(spec);
+      costs->kind_passes.push_back(layer_passes(ctx, spec));
+      it = costs->kinds.end() - 1;
+    }
+    costs->kind_of_layer[i] = static_cast<int>(it - costs->kinds.begin());
+  }
+  costs->embedding = embedding_passes(ctx);
+  costs->lm_head = lm_head_passes(ctx);
+  return costs;
+}
+
 TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const SimulateOptions& opt) {
   TrainResult r;
   r.scenario = s;
@@ -396,20 +412,18 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const DeviceCalibration& dev = cal.device(s.system.gpu.id);
   r.topology = map_layout(l, s.system, dev, cal.network);
   const CostContext ctx{s.model, l, s.system, dev, cal.kernels, cal.network, s.profile, r.topology};
-  // One set of passes per distinct layer kind (a few even for hybrid models).
-  r.kind_of_layer.resize(s.model.layers);
-  for (std::int64_t i = 0; i < s.model.layers; ++i) {
-    const LayerSpec spec = s.model.layer(i);
-    auto it = std::find(r.kinds.begin(), r.kinds.end(), spec);
-    if (it == r.kinds.end()) {
-      r.kinds.push_back(spec);
-      r.kind_passes.push_back(layer_passes(ctx, spec));
-      it = r.kinds.end() - 1;
-    }
-    r.kind_of_layer[i] = static_cast<int>(it - r.kinds.begin());
+  // The layout fields layer costs depend on (PP, VP and DP do not change them).
+  const std::vector<double> key{static_cast<double>(l.tp), static_cast<double>(l.cp), static_cast<double>(l.ep),
+                                static_cast<double>(l.micro_batch), static_cast<double>(l.seq_len),
+                                static_cast<double>(l.precision), static_cast<double>(l.recompute),
+                                static_cast<double>(l.sequence_parallel), static_cast<double>(l.lora), l.moe_imbalance};
+  if (opt.cache) {
+    auto& slot = opt.cache->entries[key];
+    if (!slot) slot = compute_layer_costs(s.model, ctx);
+    r.layers = slot;
+  } else {
+    r.layers = compute_layer_costs(s.model, ctx);
   }
-  r.embedding = embedding_passes(ctx);
-  r.lm_head = lm_head_passes(ctx);
 
   StepBuilder b(s, cal, r, opt.keep_timeline);
   b.build_chunks();
@@ -433,17 +447,18 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const bool full = l.recompute == Recompute::Full;
   // The softmax scores are not kept with fused (flash) attention, nor under selective recompute.
   const bool no_scores = s.profile.attention != AttentionKernel::Unfused || l.recompute == Recompute::Selective;
-  std::vector<double> kind_act(r.kinds.size());
+  const LayerCosts& lc = *r.layers;
+  std::vector<double> kind_act(lc.kinds.size());
   double largest_layer_act = 0;
-  for (std::size_t k = 0; k < r.kinds.size(); ++k) {
-    kind_act[k] = layer_activation_bytes(s.model, l, r.kinds[k], no_scores);
+  for (std::size_t k = 0; k < lc.kinds.size(); ++k) {
+    kind_act[k] = layer_activation_bytes(s.model, l, lc.kinds[k], no_scores);
     largest_layer_act = std::max(largest_layer_act, kind_act[k]);
   }
   const double layer_ckpt = layer_checkpoint_bytes(s.model, l);
   auto chunk_activations = [&](const ChunkInfo& ci) {
     double bytes = 0;
-    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) bytes += full ? layer_ckpt : kind_act[r.kind_of_layer[i]];
-    bytes += ci.mtp_layers * (full ? layer_ckpt : kind_act[r.kind_of_layer[s.model.layers - 1]]);
+    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) bytes += full ? layer_ckpt : kind_act[lc.kind_of_layer[i]];
+    bytes += ci.mtp_layers * (full ? layer_ckpt : kind_act[lc.kind_of_layer[s.model.layers - 1]]);
     return bytes;
   };
   const double tokens = static_cast<double>(l.micro_batch) * l.seq_len / l.cp;
@@ -461,7 +476,9 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
       act[c] = chunk_activations(ci) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
     }
     double in_flight = 0, peak = 0;
-    for (const ScheduleEntry& e : pipeline_schedule(st, l.pp, V, M)) {
+    // The schedule is periodic after its warm-up, so two rounds of pp micro-batches reach the
+    // same peak as any longer accumulation loop.
+    for (const ScheduleEntry& e : pipeline_schedule(st, l.pp, V, std::min(M, 2 * l.pp))) {
       in_flight += e.forward ? act[e.chunk] : -act[e.chunk];
       peak = std::max(peak, in_flight);
     }

@@ -2,6 +2,8 @@
 // One training step of one model on one machine with one layout: builds the per-stage work,
 // runs it through the event engine (one representative rank per pipeline stage) and explains
 // the result.
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,21 @@ struct ChunkInfo {
 
 enum TaskTag : std::int32_t { kTagForward = 1, kTagBackward, kTagOptimizer, kTagDpGather, kTagDpReduce, kTagPpSend };
 
+// The cost of every layer kind of the model for one layout, one micro-batch: what the trace
+// expands and the step is built from. Layer costs depend on only part of the layout (not on PP,
+// VP or DP), so a search shares them between layouts through a PassCache.
+struct LayerCosts {
+  std::vector<LayerSpec> kinds;       // distinct layer kinds of the model
+  std::vector<LayerPasses> kind_passes;
+  std::vector<int> kind_of_layer;     // per layer, index into kinds
+  LayerPasses embedding, lm_head;
+};
+
+// Valid for one model, system, software profile and calibration.
+struct PassCache {
+  std::map<std::vector<double>, std::shared_ptr<const LayerCosts>> entries;
+};
+
 struct TrainResult {
   TrainScenario scenario;
   bool feasible = true;
@@ -78,15 +95,13 @@ struct TrainResult {
   // Timeline (kept for trace output).
   sim::TaskGraph graph;
   std::vector<ChunkInfo> chunks;     // index: stage * vp + chunk
-  std::vector<LayerSpec> kinds;      // distinct layer kinds of the model
-  std::vector<LayerPasses> kind_passes;
-  std::vector<int> kind_of_layer;    // per layer, index into kinds
-  LayerPasses embedding, lm_head;
+  std::shared_ptr<const LayerCosts> layers;
 };
 
 struct SimulateOptions {
   bool keep_timeline = true;  // false drops per-op lists (faster, for searches and validation)
   bool timing = true;         // false: memory and the step-time lower bound only (no event simulation)
+  PassCache* cache = nullptr; // reuse layer costs (one model, system, profile and calibration only)
 };
 
 // Throws InputError for layouts that cannot run at all (e.g. FP8 on a GPU without FP8 tensor cores);
