@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -97,6 +98,25 @@ TEST(PlanCli, FindsLayoutsAndStoresThemInSqlite) {
   EXPECT_TRUE(fs::exists(db));
   EXPECT_FALSE(fs::exists(db.string() + ".tmp"));
   fs::remove(db);
+}
+
+TEST(PlanCli, ScalingCurvePlotHasTheBestLayoutAtEveryGpuCount) {
+  const fs::path svg = fs::temp_directory_path() / ("ct-plan-" + std::to_string(::getpid()) + ".svg");
+  const Output r = run("plan --model llama3-8b --system dgx-h100 --gpus 8:32:8 --tokens 100B --seq-len 4096 --top 2 "
+                       "--format json --plot " + svg.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(svg);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  EXPECT_EQ(text.rfind("<svg", 0), 0u);
+  EXPECT_NE(text.find("fastest layout"), std::string::npos);
+  // One point per GPU count (8, 16, 24, 32) on the curve.
+  const auto pts = text.find("points=\"");
+  ASSERT_NE(pts, std::string::npos);
+  const std::string points = text.substr(pts, text.find('"', pts + 8) - pts);
+  EXPECT_EQ(std::count(points.begin(), points.end(), ','), 4);
+  fs::remove(svg);
 }
 
 TEST(PlanCli, ImpossibleDeadlineGivesClosestAlternatives) {

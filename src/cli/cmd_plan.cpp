@@ -12,6 +12,7 @@
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/config/train_options.hpp"
+#include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/plan_report.hpp"
@@ -44,7 +45,7 @@ std::vector<std::string> split(const std::string& s) {
 Runner add_plan_command(CLI::App& app) {
   struct Options {
     std::string model, system, tokens, gpus, site, deadline, objective = "time", precisions = "bf16", zero = "zero1";
-    std::string format = "text", out, profile = "megatron-core";
+    std::string format = "text", out, plot, profile = "megatron-core";
     long long seq_len = 4096, global_batch = 0;
     int top = 10, threads = 0;
   };
@@ -66,6 +67,7 @@ Runner add_plan_command(CLI::App& app) {
   c->add_option("--threads", o->threads, "Worker threads (default: all cores)");
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   c->add_option("--out", o->out, "Also store every evaluated layout in this SQLite file");
+  c->add_option("--plot", o->plot, "Write an SVG: time to train vs GPU count, or the cost/time Pareto front");
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     PlanRequest req;
@@ -95,6 +97,7 @@ Runner add_plan_command(CLI::App& app) {
     const bool terminal = o->format == "text" && isatty(STDERR_FILENO);
     const PlanResult r = plan_training(req, cat.calibration, progress_bar(terminal));
     if (!o->out.empty()) write_plan_sqlite(o->out, req, r);
+    if (!o->plot.empty()) write_file_atomically(o->plot, plan_svg(req, r));
     if (o->format == "json")
       std::cout << plan_to_json(req, r).dump(2) << "\n";
     else if (o->format == "csv")

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "clustertwin/cluster/svg_plot.hpp"
+#include "clustertwin/report/svg_plot.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/csv.hpp"
 

@@ -214,29 +214,44 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return cands[a].objective_value < cands[b].objective_value; });
-  // 2. Branch and bound: simulate in bound order, a batch at a time, until the next bound cannot
-  //    enter the top N among deadline-meeting results.
-  // A fixed batch (not one per thread count) keeps the simulated set, and so every output,
-  // independent of how many threads run it.
+  // 2. Branch and bound: simulate in bound order, a batch at a time. A layout is skipped when its
+  //    bound can neither enter the top N (among deadline-meeting results) nor beat the best so far
+  //    at its GPU count (the scaling curve); bounds only grow along `order`, so skipping is exact.
+  //    A fixed batch (not one per thread count) keeps the simulated set, and so every output,
+  //    independent of how many threads run it.
   constexpr std::size_t batch = 32;
-  std::vector<std::size_t> best;  // simulated, meeting the deadline, sorted
+  std::vector<std::size_t> best;        // simulated, meeting the deadline, sorted
+  std::map<int, double> best_per_count; // best objective simulated per GPU count
+  auto needed = [&](std::size_t i) {
+    const double bound = cands[i].objective_value;
+    const bool may_enter_top = req.exhaustive || best.size() < static_cast<std::size_t>(req.top) ||
+                               bound <= cands[best[req.top - 1]].objective_value;
+    const auto it = best_per_count.find(cands[i].layout.gpus);
+    const bool may_lead_count = it == best_per_count.end() || bound <= it->second;
+    return may_enter_top || may_lead_count;
+  };
   std::size_t pos = 0;
   while (pos < order.size()) {
-    if (!req.exhaustive && best.size() >= static_cast<std::size_t>(req.top) &&
-        cands[order[pos]].objective_value > cands[best[req.top - 1]].objective_value)
-      break;
-    const std::size_t end = std::min(order.size(), pos + batch);
-    parallel_for(end - pos, req.threads, [&](std::size_t k, int w) {
-      simulate(req, cal, cands[order[pos + k]], caches[w]);
+    std::vector<std::size_t> chosen;
+    for (; pos < order.size() && chosen.size() < batch; ++pos) {
+      if (needed(order[pos])) {
+        chosen.push_back(order[pos]);
+      } else {
+        ++res.bounded;
+        tick();
+      }
+    }
+    parallel_for(chosen.size(), req.threads, [&](std::size_t k, int w) {
+      simulate(req, cal, cands[chosen[k]], caches[w]);
       tick();
     });
-    for (std::size_t k = pos; k < end; ++k)
-      if (meets_deadline(req, cands[order[k]])) best.push_back(order[k]);
+    for (std::size_t i : chosen) {
+      if (meets_deadline(req, cands[i])) best.push_back(i);
+      auto [it, fresh] = best_per_count.emplace(cands[i].layout.gpus, cands[i].objective_value);
+      if (!fresh) it->second = std::min(it->second, cands[i].objective_value);
+    }
     std::sort(best.begin(), best.end(), [&](std::size_t a, std::size_t b) { return better(cands[a], a, cands[b], b); });
-    pos = end;
   }
-  res.bounded = static_cast<int>(order.size() - pos);
-  for (std::size_t k = pos; k < order.size(); ++k) tick();
   for (const auto& c : cands) res.simulated += c.simulated;
   best.resize(std::min(best.size(), static_cast<std::size_t>(req.top)));
   res.top = best;

@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 #include <filesystem>
 
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/units.hpp"
+#include "clustertwin/report/svg_plot.hpp"
 
 namespace ct {
 namespace {
@@ -154,6 +158,41 @@ std::string plan_to_csv(const PlanRequest&, const PlanResult& r) {
     out += csv_line(f);
   }
   return out;
+}
+
+std::string plan_svg(const PlanRequest& req, const PlanResult& r) {
+  std::map<int, const PlanCandidate*> best_per_count;  // fastest simulated layout per GPU count
+  for (const PlanCandidate& c : r.candidates) {
+    if (!c.simulated || !(c.run.wall_time_s < INFINITY)) continue;
+    const PlanCandidate*& b = best_per_count[c.layout.gpus];
+    if (!b || c.run.wall_time_s < b->run.wall_time_s) b = &c;
+  }
+  std::vector<PlotSeries> series;
+  PlotSpec spec;
+  double y_max = 0;
+  if (best_per_count.size() > 1) {
+    PlotSeries days{"fastest layout", {}}, ideal{"linear scaling from the smallest count", {}};
+    const auto& [g0, c0] = *best_per_count.begin();
+    for (const auto& [gpus, c] : best_per_count) {
+      days.points.push_back({static_cast<double>(gpus), c->run.wall_time_s / kDay});
+      ideal.points.push_back({static_cast<double>(gpus), c0->run.wall_time_s / kDay * g0 / gpus});
+      y_max = std::max(y_max, c->run.wall_time_s / kDay);
+    }
+    series = {days, ideal};
+    spec = {fmt::format("{}: time to train {:.3g} tokens on {}", req.model.name, req.tokens, req.system.id), "GPUs",
+            "days (failures and checkpoints included)", false, 0, 1.1 * y_max};
+  } else {
+    PlotSeries front{"Pareto front (time, cost, energy)", {}};
+    for (std::size_t i : r.pareto) {
+      front.points.push_back({r.candidates[i].run.wall_time_s / kDay, r.candidates[i].run.cost / 1e6});
+      y_max = std::max(y_max, r.candidates[i].run.cost / 1e6);
+    }
+    std::sort(front.points.begin(), front.points.end());
+    series = {front};
+    spec = {fmt::format("{} on {} x {}: cost against time", req.model.name, req.gpu_counts.front(), req.system.id),
+            "days to train", "cost (M" + req.site.currency + ")", false, 0, 1.1 * y_max};
+  }
+  return svg_line_plot(spec, series);
 }
 
 void write_plan_sqlite(const std::string& path, const PlanRequest& req, const PlanResult& r) {

@@ -11,6 +11,9 @@ std::string layout_label(const ParallelLayout& l);
 std::string format_plan_text(const PlanRequest& req, const PlanResult& r);
 nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r);
 std::string plan_to_csv(const PlanRequest& req, const PlanResult& r);
+// A picture: time to train of the best layout at each GPU count (a scaling curve) when the plan
+// covers several counts, else the Pareto front of cost against time.
+std::string plan_svg(const PlanRequest& req, const PlanResult& r);
 // Writes every enumerated layout (feasible or not, simulated or bounded) to table `layouts`.
 void write_plan_sqlite(const std::string& path, const PlanRequest& req, const PlanResult& r);
 

@@ -1,11 +1,11 @@
-#include "clustertwin/cluster/svg_plot.hpp"
+#include "clustertwin/report/svg_plot.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-namespace ct::cluster {
+namespace ct {
 
 namespace {
 
@@ -85,4 +85,4 @@ std::string svg_line_plot(const PlotSpec& spec, const std::vector<PlotSeries>& s
   return o + "</svg>\n";
 }
 
-}  // namespace ct::cluster
+}  // namespace ct

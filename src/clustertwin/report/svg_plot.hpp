@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-namespace ct::cluster {
+namespace ct {
 
 struct PlotSeries {
   std::string name;
@@ -20,4 +20,4 @@ struct PlotSpec {
 
 std::string svg_line_plot(const PlotSpec& spec, const std::vector<PlotSeries>& series);
 
-}  // namespace ct::cluster
+}  // namespace ct
