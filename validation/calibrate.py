@@ -109,12 +109,15 @@ def runtime_param(block, field, lo, hi):
     return Param(f"{block}.{field}", get, set_, lo, hi)
 
 
+EXCLUDE = []  # sources held out of the fit (substring match), for generalisation checks
+
+
 def objective():
     subprocess.run(["build/clustertwin", "validate", "training", "--cases", CASES, "--out", PRED],
                    check=True, capture_output=True)
     errs = []
     for r in csv.DictReader(open(PRED)):
-        if r["status"] != "ok":
+        if r["status"] != "ok" or any(x in r["source"] for x in EXCLUDE):
             continue
         if r["metric"] not in ("tokens_per_sec_per_gpu", "iteration_time_s"):
             continue
@@ -125,7 +128,10 @@ def objective():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--exclude-source", action="append", default=[],
+                    help="hold rows whose source contains this text out of the fit (repeatable)")
     args = ap.parse_args()
+    EXCLUDE.extend(args.exclude_source)
     params = [generation_param(g) for g in GENERATIONS]
     params += [attention_param("flash2"), attention_param("native")]
     params.append(runtime_param("kernels", "launch_overhead_us", 0.5, 20.0))
