@@ -9,12 +9,13 @@
 #include "clustertwin/report/svg_plot.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/csv.hpp"
+#include "clustertwin/core/units.hpp"
 
 namespace ct::cluster {
 
 namespace {
 
-constexpr double kSecondsPerHour = 3600.0;
+constexpr double kSecondsPerHour = units::kSecondsPerHour;
 constexpr double kJoulesPerKwh = 3.6e6;
 constexpr std::size_t kRejectedListed = 20;
 constexpr std::size_t kCdfPointsPerSeries = 400;  // enough for a smooth curve, small file

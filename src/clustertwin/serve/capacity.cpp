@@ -1,4 +1,5 @@
 #include "clustertwin/serve/capacity.hpp"
+#include "clustertwin/core/units.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +11,7 @@ namespace ct::serve {
 
 namespace {
 constexpr int kBisectionSteps = 12;          // 2^-12 of the saturated rate
-constexpr double kSecondsPerHour = 3600.0;
+constexpr double kSecondsPerHour = units::kSecondsPerHour;
 constexpr double kTokensPerMillion = 1e6;
 }  // namespace
 
