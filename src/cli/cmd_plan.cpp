@@ -1,7 +1,5 @@
 // `clustertwin plan`: the best layouts to pretrain a model on a number of GPUs, with time to
 // train, GPU-hours, energy, cost, CO2 and failures.
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -9,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/config/train_options.hpp"
@@ -20,18 +19,6 @@
 namespace ct::cli {
 
 namespace {
-
-// A one-line progress bar on a terminal; nothing in pipes or with machine-readable output.
-Progress progress_bar(bool enabled) {
-  if (!enabled) return {};
-  return [](int done, int total) {
-    const int width = 40, filled = total > 0 ? width * done / total : width;
-    std::fprintf(stderr, "\r  [%s%s] %d/%d layouts", std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), done, total);
-    if (done == total) std::fprintf(stderr, "\n");
-    std::fflush(stderr);
-  };
-}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -94,8 +81,7 @@ Runner add_plan_command(CLI::App& app) {
       if (req.system.gpu.peak(gemm_peak_format(p)) <= 0)
         throw InputError("command line", "precisions", req.system.gpu.name + " has no " + std::string(to_string(p)) + " tensor cores");
 
-    const bool terminal = o->format == "text" && isatty(STDERR_FILENO);
-    const PlanResult r = plan_training(req, cat.calibration, progress_bar(terminal));
+    const PlanResult r = plan_training(req, cat.calibration, progress_bar(o->format == "text", "layouts"));
     if (!o->out.empty()) write_plan_sqlite(o->out, req, r);
     if (!o->plot.empty()) write_file_atomically(o->plot, plan_svg(req, r));
     if (o->format == "json")

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
@@ -228,7 +229,7 @@ int run_validate_inference(const std::string& cases, const std::string& out) {
   const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
   const serve::ValidationTables tables = serve::load_validation_tables(data_dir());
   const serve::InferenceValidator v(cat, sc, tables);
-  const auto s = v.run(cases, out);
+  const auto s = v.run(cases, out, progress_bar(true, "rows"));
   std::cerr << fmt::format("validate inference: {} ok, {} infeasible, {} unsupported -> {}\n", s.ok, s.infeasible,
                            s.unsupported, out);
   return 0;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/validate/training_cases.hpp"
 
@@ -28,7 +29,7 @@ Runner add_validate_command(CLI::App& app) {
     if (inference->parsed()) return run_validate_inference(opt->inference_cases, opt->inference_out);
     const Catalogs cat = Catalogs::load(data_dir());
     const TrainingValidator v(cat);
-    const auto s = v.run(opt->cases, opt->out);
+    const auto s = v.run(opt->cases, opt->out, progress_bar(true, "rows"));
     std::cerr << fmt::format("validate training: {} ok, {} infeasible, {} unsupported -> {}\n", s.ok, s.infeasible,
                              s.unsupported, opt->out);
     return 0;

@@ -11,6 +11,7 @@
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/serve/serving_calibration.hpp"
+#include "clustertwin/validate/case_runner.hpp"
 
 namespace ct::serve {
 
@@ -36,22 +37,16 @@ struct ValidationTables {
 // The `mlperf:` section of data/calibration/serving.yaml.
 ValidationTables load_validation_tables(const std::string& data_dir);
 
-struct InferenceCaseResult {
-  std::string status;  // ok | unsupported | infeasible
-  std::string reason;
-  double predicted = 0;
-};
+using InferenceCaseResult = CaseResult;
 
 class InferenceValidator {
  public:
   InferenceValidator(const Catalogs& cat, const ServingCalibration& serving, const ValidationTables& tables)
       : cat_(cat), serving_(serving), tables_(tables) {}
   InferenceCaseResult predict(const CsvTable& table, std::size_t row) const;
-  struct Summary {
-    int ok = 0, unsupported = 0, infeasible = 0;
-  };
+  using Summary = CaseSummary;
   // Reads `cases`, writes `out` atomically (all input columns + predicted_value, status, reason).
-  Summary run(const std::string& cases_path, const std::string& out_path) const;
+  Summary run(const std::string& cases_path, const std::string& out_path, const CaseProgress& progress = {}) const;
 
  private:
   const Catalogs& cat_;

@@ -286,25 +286,10 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
   }
 }
 
-TrainingValidator::Summary TrainingValidator::run(const std::string& cases_path, const std::string& out_path) const {
-  const CsvTable table = read_csv_file(cases_path);
-  for (const char* col : {"model", "gpu", "num_gpus", "metric", "precision", "seq_len"})
-    if (table.column(col) < 0) throw InputError(cases_path, col, "required column missing");
-  std::vector<std::string> header = table.header;
-  header.insert(header.end(), {"predicted_value", "status", "reason"});
-  std::string out = csv_line(header);
-  Summary sum;
-  for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    const CaseResult c = predict(table, r);
-    std::vector<std::string> fields = table.rows[r];
-    fields.push_back(c.status == "unsupported" ? "" : fmt::format("{:.6g}", c.predicted));
-    fields.push_back(c.status);
-    fields.push_back(c.reason);
-    out += csv_line(fields);
-    (c.status == "ok" ? sum.ok : c.status == "infeasible" ? sum.infeasible : sum.unsupported)++;
-  }
-  write_file_atomically(out_path, out);
-  return sum;
+TrainingValidator::Summary TrainingValidator::run(const std::string& cases_path, const std::string& out_path,
+                                                   const CaseProgress& progress) const {
+  return run_cases(cases_path, out_path, {"model", "gpu", "num_gpus", "metric", "precision", "seq_len"},
+                   [this](const CsvTable& t, std::size_t r) { return predict(t, r); }, progress);
 }
 
 }  // namespace ct

@@ -10,6 +10,7 @@
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/train/step_simulator.hpp"
+#include "clustertwin/validate/case_runner.hpp"
 
 namespace ct {
 
@@ -25,11 +26,6 @@ struct DpMode {
 std::optional<DpMode> dp_mode_for(const std::string& fsdp_column, int year);
 std::optional<std::string> catalog_model_for(const std::string& model_column);
 
-struct CaseResult {
-  std::string status;  // ok | unsupported | infeasible
-  std::string reason;
-  double predicted = 0;
-};
 
 class TrainingValidator {
  public:
@@ -38,10 +34,8 @@ class TrainingValidator {
   CaseResult predict(const CsvTable& table, std::size_t row) const;
   // Reads `cases`, writes `out` (all input columns + predicted_value, status, reason).
   // Returns the number of rows per status.
-  struct Summary {
-    int ok = 0, unsupported = 0, infeasible = 0;
-  };
-  Summary run(const std::string& cases_path, const std::string& out_path) const;
+  using Summary = CaseSummary;
+  Summary run(const std::string& cases_path, const std::string& out_path, const CaseProgress& progress = {}) const;
 
  private:
   const Catalogs& cat_;
