@@ -108,3 +108,27 @@ TEST(Hybrid, NemotronHPatternAndMambaLayers) {
   // NVIDIA: 31.6B total, ~3.2B active (without the input embedding).
   EXPECT_NEAR(total_params(m) / 31.6e9, 1.0, 0.01);
 }
+
+TEST(ExpertParallel, ExpertGradientsAreReducedOverTheirOwnDataParallelGroup) {
+  // 64 GPUs, no TP/PP: with EP 8 every expert lives on 8 GPUs (expert data parallel 8) and its
+  // gradients must be reduced among them; with EP 64 each expert lives on one GPU and has none.
+  const Catalogs& cat = catalogs();
+  auto reduce_s = [&](int ep) {
+    TrainScenario s;
+    s.model = cat.model("qwen3-30b-a3b");
+    s.system = cat.hardware.system("gb200-nvl72");
+    s.profile = cat.profile("megatron-core");
+    s.layout.gpus = 64, s.layout.ep = ep, s.layout.global_batch = 64, s.layout.seq_len = 4096;
+    resolve_layout(s.layout, s.model, "test");
+    const TrainResult r = simulate_training_step(s, cat.calibration);
+    double total = 0;
+    for (const auto& t : r.graph.tasks())
+      if (t.tag == kTagDpReduce) total += t.duration_s;
+    return total;
+  };
+  // Expert gradients of one GPU at EP 8: 128/8 experts x 48 layers x 3 x 2048 x 768 x 2 bytes,
+  // reduce-scattered over 8 ranks on NVLink: at least (7/8) x bytes / NVLink bandwidth more.
+  const double expert_bytes = 16.0 * 48 * 3 * 2048 * 768 * 2;
+  const SystemSpec& sys = cat.hardware.system("gb200-nvl72");
+  EXPECT_GT(reduce_s(8) - reduce_s(64), 7.0 / 8 * expert_bytes / sys.gpu.nvlink_bytes_per_s);
+}

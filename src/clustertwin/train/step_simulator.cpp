@@ -108,7 +108,6 @@ class StepBuilder {
     return bound;
   }
   const std::vector<StageTasks>& streams() const { return streams_; }
-  std::vector<TaskId> optimizer_tasks;
 
  private:
   template <typename... Args>
@@ -155,7 +154,8 @@ class StepBuilder {
                                                           : ci.params / std::max(1, ci.layers);
     cc.bucket_fraction = ci.params > 0 ? std::min(1.0, bucket / ci.params) : 1.0;
     if (l_.lora) return cc;  // frozen base weights: nothing to reduce, gather or update
-    // Expert weights: reduced and gathered over the expert-data-parallel ranks that hold them.
+    // Expert weights: reduced and gathered over the expert-data-parallel ranks that hold them;
+    // the dense weights' traffic is added below.
     const int edp = topo.expert_dp.size;
     if (ci.expert_params > 0 && l_.sharding != DpSharding::None) {
       cc.reduce_s += cost::reduce_scatter_time_s(ci.expert_params * s_.profile.grad_reduce_bytes, edp, topo.expert_dp_link);
@@ -165,19 +165,19 @@ class StepBuilder {
     }
     switch (l_.sharding) {
       case DpSharding::None:
-        cc.reduce_s = cost::all_reduce_time_s(grad_bytes, l_.replicas(), topo.dp_all_reduce_link);
+        cc.reduce_s += cost::all_reduce_time_s(grad_bytes, l_.replicas(), topo.dp_all_reduce_link);
         break;
       case DpSharding::Zero1:
       case DpSharding::Zero2:
-        cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, l_.replicas(), topo.dp_link);
-        cc.gather_s = cost::all_gather_time_s(param_bytes, l_.replicas(), topo.dp_link);
+        cc.reduce_s += cost::reduce_scatter_time_s(grad_bytes, l_.replicas(), topo.dp_link);
+        cc.gather_s += cost::all_gather_time_s(param_bytes, l_.replicas(), topo.dp_link);
         break;
       case DpSharding::Zero3: {
         const int shard = l_.shard_size();
         const GroupPlacement sg = place_group(shard, l_.tp, sys.nvlink_domain_gpus);
         const cost::Link link = group_link(sg, sys, dev, cal_.network);
-        cc.reduce_s = cost::reduce_scatter_time_s(grad_bytes, shard, link);
-        cc.gather_s = cost::all_gather_time_s(param_bytes, shard, link);
+        cc.reduce_s += cost::reduce_scatter_time_s(grad_bytes, shard, link);
+        cc.gather_s += cost::all_gather_time_s(param_bytes, shard, link);
         if (shard < l_.replicas()) {
           const int groups = l_.replicas() / shard;
           const GroupPlacement rg = place_group(groups, l_.tp * shard, sys.nvlink_domain_gpus);
@@ -265,7 +265,7 @@ class StepBuilder {
     reduce_tails_.clear();
     double optimizer_s = 0;
     for (int c = 0; c < V_; ++c) optimizer_s += costs_[st * V_ + c].optimizer_s;
-    optimizer_tasks.push_back(G.add_task("optimizer step", S.compute, optimizer_s, std::move(opt_deps), kTagOptimizer));
+    G.add_task("optimizer step", S.compute, optimizer_s, std::move(opt_deps), kTagOptimizer);
   }
 
   // Gradient reduction of a backward pass: the bulk overlaps the pass (buckets are reduced as
