@@ -2,6 +2,7 @@
 #include <benchmark/benchmark.h>
 
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/train_request.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/train/step_simulator.hpp"
 #include "clustertwin/validate/training_cases.hpp"
@@ -16,15 +17,9 @@ const Catalogs& catalogs() {
 }
 
 TrainScenario llama405b_16k_h100() {
-  const Catalogs& cat = catalogs();
-  TrainScenario s;
-  s.model = cat.model("llama3.1-405b");
-  s.system = cat.hardware.system("dgx-h100");
-  s.profile = cat.profile("megatron-core");
-  s.layout.gpus = 16384, s.layout.tp = 8, s.layout.pp = 16, s.layout.cp = 1, s.layout.micro_batch = 1;
-  s.layout.global_batch = 2048, s.layout.seq_len = 8192;
-  resolve_layout(s.layout, s.model, "bench");
-  return s;
+  return make_scenario({.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8, .pp = 16,
+                        .global_batch = 2048, .seq_len = 8192},
+                       catalogs(), "bench");
 }
 
 // The issue's reference case: Llama 3.1 405B on 16,384 H100, TP8 PP16 CP1 DP128, GBS 2048, seq 8192.
@@ -50,13 +45,9 @@ BENCHMARK(BM_Llama405B_16kH100_StepWithTimeline)->Unit(benchmark::kMicrosecond);
 // Issue 3's reference: one DeepSeek-V3 step on 1,024 GB200 (TP1 PP4 VP4 EP64, GBS 4096, seq 4096, MXFP8).
 void BM_DeepSeekV3_1024GB200_Step(benchmark::State& state) {
   const Catalogs& cat = catalogs();
-  TrainScenario s;
-  s.model = cat.model("deepseek-v3");
-  s.system = cat.hardware.system("gb200-nvl72");
-  s.profile = cat.profile("megatron-core");
-  s.layout.gpus = 1024, s.layout.pp = 4, s.layout.vp = 4, s.layout.ep = 64, s.layout.micro_batch = 1;
-  s.layout.global_batch = 4096, s.layout.seq_len = 4096, s.layout.precision = Precision::MXFP8;
-  resolve_layout(s.layout, s.model, "bench");
+  const TrainScenario s = make_scenario({.model = "deepseek-v3", .system = "gb200-nvl72", .gpus = 1024, .pp = 4, .vp = 4,
+                                         .ep = 64, .global_batch = 4096, .seq_len = 4096, .precision = "mxfp8"},
+                                        cat, "bench");
   for (auto _ : state) {
     TrainResult r = simulate_training_step(s, cat.calibration, {.keep_timeline = false});
     benchmark::DoNotOptimize(r.step_time_s);

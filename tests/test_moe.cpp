@@ -7,15 +7,11 @@
 #include "clustertwin/model/params.hpp"
 #include "clustertwin/parallel/topology.hpp"
 #include "clustertwin/train/step_simulator.hpp"
+#include "scenario_helpers.hpp"
 
 using namespace ct;
 
-namespace {
-const Catalogs& catalogs() {
-  static const Catalogs cat = Catalogs::load(data_dir());
-  return cat;
-}
-}  // namespace
+using ct::testing::catalogs;
 
 TEST(MoeParams, DeepSeekV3Is671BTotal37BActive) {
   // DeepSeek-V3 technical report: 671B total, 37B activated per token (main model, MTP excluded).
@@ -77,16 +73,10 @@ TEST(ExpertParallel, AllToAllAcrossNodesIsBoundByEachGpusOwnNic) {
 }
 
 TEST(ExpertParallel, MoreExpertParallelismShardsExpertMemory) {
-  const Catalogs& cat = catalogs();
-  auto run = [&](int ep) {
-    TrainScenario s;
-    s.model = cat.model("qwen3-30b-a3b");
-    s.system = cat.hardware.system("gb200-nvl72");
-    s.profile = cat.profile("megatron-core");
-    s.layout.gpus = 64, s.layout.ep = ep, s.layout.global_batch = 64, s.layout.seq_len = 4096;
-    s.layout.precision = Precision::MXFP8;
-    resolve_layout(s.layout, s.model, "test");
-    return simulate_training_step(s, cat.calibration, {.keep_timeline = false});
+  auto run = [](int ep) {
+    const TrainScenario s = ct::testing::scenario({.model = "qwen3-30b-a3b", .system = "gb200-nvl72", .gpus = 64,
+                                                   .ep = ep, .global_batch = 64, .precision = "mxfp8"});
+    return simulate_training_step(s, catalogs().calibration, {.keep_timeline = false});
   };
   const TrainResult ep8 = run(8), ep64 = run(64);
   EXPECT_LT(ep64.peak_memory.weights_bytes, ep8.peak_memory.weights_bytes);
@@ -112,23 +102,14 @@ TEST(Hybrid, NemotronHPatternAndMambaLayers) {
 TEST(ExpertParallel, ExpertGradientsAreReducedOverTheirOwnDataParallelGroup) {
   // 64 GPUs, no TP/PP: with EP 8 every expert lives on 8 GPUs (expert data parallel 8) and its
   // gradients must be reduced among them; with EP 64 each expert lives on one GPU and has none.
-  const Catalogs& cat = catalogs();
-  auto reduce_s = [&](int ep) {
-    TrainScenario s;
-    s.model = cat.model("qwen3-30b-a3b");
-    s.system = cat.hardware.system("gb200-nvl72");
-    s.profile = cat.profile("megatron-core");
-    s.layout.gpus = 64, s.layout.ep = ep, s.layout.global_batch = 64, s.layout.seq_len = 4096;
-    resolve_layout(s.layout, s.model, "test");
-    const TrainResult r = simulate_training_step(s, cat.calibration);
-    double total = 0;
-    for (const auto& t : r.graph.tasks())
-      if (t.tag == kTagDpReduce) total += t.duration_s;
-    return total;
+  auto reduce_s = [](int ep) {
+    const TrainScenario s = ct::testing::scenario(
+        {.model = "qwen3-30b-a3b", .system = "gb200-nvl72", .gpus = 64, .ep = ep, .global_batch = 64});
+    return ct::testing::dp_reduce_s(simulate_training_step(s, catalogs().calibration));
   };
   // Expert gradients of one GPU at EP 8: 128/8 experts x 48 layers x 3 x 2048 x 768 x 2 bytes,
   // reduce-scattered over 8 ranks on NVLink: at least (7/8) x bytes / NVLink bandwidth more.
   const double expert_bytes = 16.0 * 48 * 3 * 2048 * 768 * 2;
-  const SystemSpec& sys = cat.hardware.system("gb200-nvl72");
+  const SystemSpec& sys = catalogs().hardware.system("gb200-nvl72");
   EXPECT_GT(reduce_s(8) - reduce_s(64), 7.0 / 8 * expert_bytes / sys.gpu.nvlink_bytes_per_s);
 }

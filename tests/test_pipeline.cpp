@@ -7,6 +7,7 @@
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/train/pipeline_schedule.hpp"
 #include "clustertwin/train/step_simulator.hpp"
+#include "scenario_helpers.hpp"
 
 using namespace ct;
 
@@ -95,15 +96,10 @@ TEST(StepSimulator, InterleavingShrinksTheBubbleByV) {
 }
 
 TEST(StepSimulator, BreakdownAddsUpToTheStepTime) {
-  const Catalogs cat = Catalogs::load(data_dir());
-  TrainScenario s;
-  s.model = cat.model("llama3-70b");
-  s.system = cat.hardware.system("dgx-h100");
-  s.profile = cat.profile("megatron-core");
-  s.layout.gpus = 256, s.layout.tp = 4, s.layout.pp = 4, s.layout.vp = 5, s.layout.micro_batch = 1;
-  s.layout.global_batch = 128, s.layout.seq_len = 8192, s.layout.precision = Precision::FP8;
-  resolve_layout(s.layout, s.model, "test");
-  const TrainResult r = simulate_training_step(s, cat.calibration);
+  const TrainScenario s = ct::testing::scenario({.model = "llama3-70b", .system = "dgx-h100", .gpus = 256, .tp = 4,
+                                                 .pp = 4, .vp = 5, .global_batch = 128, .seq_len = 8192,
+                                                 .precision = "fp8"});
+  const TrainResult r = simulate_training_step(s, ct::testing::catalogs().calibration);
   for (const TimeBreakdown& b : r.stage_breakdowns) {
     const double sum = b.compute_s + b.tp_exposed_s + b.cp_exposed_s + b.dp_exposed_s + b.bubble_s + b.optimizer_s +
                        b.overhead_s;
@@ -112,46 +108,29 @@ TEST(StepSimulator, BreakdownAddsUpToTheStepTime) {
 }
 
 TEST(StepSimulator, ExtrapolatedLongAccumulationMatchesTheFullSimulation) {
-  const Catalogs cat = Catalogs::load(data_dir());
-  TrainScenario s;
-  s.model = cat.model("llama3-8b");
-  s.system = cat.hardware.system("dgx-h100");
-  s.profile = cat.profile("megatron-core");
-  s.layout.gpus = 64, s.layout.tp = 2, s.layout.pp = 4, s.layout.vp = 2, s.layout.micro_batch = 1;
-  s.layout.global_batch = 8 * 96, s.layout.seq_len = 4096;
-  resolve_layout(s.layout, s.model, "test");
-  const TrainResult fast = simulate_training_step(s, cat.calibration, {.keep_timeline = false});
-  const TrainResult full = simulate_training_step(s, cat.calibration, {.keep_timeline = true});
+  const TrainScenario s = ct::testing::scenario(
+      {.model = "llama3-8b", .system = "dgx-h100", .gpus = 64, .tp = 2, .pp = 4, .vp = 2, .global_batch = 8 * 96});
+  const Calibration& cal = ct::testing::catalogs().calibration;
+  const TrainResult fast = simulate_training_step(s, cal, {.keep_timeline = false});
+  const TrainResult full = simulate_training_step(s, cal, {.keep_timeline = true});
   EXPECT_GT(full.graph.size(), 1000u);
   EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 0.005);
 }
 
 TEST(StepSimulator, DataParallelGradientReductionOverlapsTheBackwardPass) {
   // With many buckets almost all of the reduce-scatter hides under the last backward pass.
-  const Catalogs cat = Catalogs::load(data_dir());
-  TrainScenario s;
-  s.model = cat.model("llama3-8b");
-  s.system = cat.hardware.system("dgx-h100");
-  s.profile = cat.profile("megatron-core");
-  s.layout.gpus = 64, s.layout.micro_batch = 1, s.layout.global_batch = 64, s.layout.seq_len = 8192;
-  resolve_layout(s.layout, s.model, "test");
-  const TrainResult r = simulate_training_step(s, cat.calibration);
-  double reduce_s = 0;
-  for (const auto& t : r.graph.tasks())
-    if (t.tag == kTagDpReduce) reduce_s += t.duration_s;
+  const TrainScenario s = ct::testing::scenario(
+      {.model = "llama3-8b", .system = "dgx-h100", .gpus = 64, .global_batch = 64, .seq_len = 8192});
+  const TrainResult r = simulate_training_step(s, ct::testing::catalogs().calibration);
+  const double reduce_s = ct::testing::dp_reduce_s(r);
   ASSERT_GT(reduce_s, 0);
   EXPECT_LT(r.breakdown.dp_exposed_s, 0.5 * reduce_s);
 }
 
 TEST(StepSimulator, DoesNotFitIsAResultNotAnError) {
-  const Catalogs cat = Catalogs::load(data_dir());
-  TrainScenario s;
-  s.model = cat.model("llama3.1-405b");
-  s.system = cat.hardware.system("dgx-h100");
-  s.profile = cat.profile("megatron-core");
-  s.layout.gpus = 8, s.layout.tp = 8, s.layout.global_batch = 8, s.layout.seq_len = 8192;
-  resolve_layout(s.layout, s.model, "test");
-  const TrainResult r = simulate_training_step(s, cat.calibration);
+  const TrainScenario s = ct::testing::scenario(
+      {.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 8, .tp = 8, .global_batch = 8, .seq_len = 8192});
+  const TrainResult r = simulate_training_step(s, ct::testing::catalogs().calibration);
   EXPECT_FALSE(r.feasible);
   EXPECT_NE(r.infeasible_reason.find("GB"), std::string::npos);
   EXPECT_GT(r.peak_memory.total_bytes(), 80e9);

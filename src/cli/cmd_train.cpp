@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/workload_options.hpp"
 #include "clustertwin/config/train_request.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
@@ -25,20 +26,8 @@ Runner add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* c = app.add_subcommand("train", "Simulate one training step of a model on a system with a layout");
   c->add_option("--scenario", o->scenario, "Scenario YAML (fields as the flags below; flags override it)");
-  c->add_option("--model", o->flags.model, "Catalog model id (data/models) or path to a HuggingFace config.json");
+  add_workload_options(c, o->flags);
   c->add_option("--system", o->flags.system, "Catalog system id (data/hardware/systems.yaml)");
-  c->add_option("--gpus", o->flags.gpus, "Number of GPUs");
-  c->add_option("--tp", o->flags.tp, "Tensor parallelism");
-  c->add_option("--pp", o->flags.pp, "Pipeline parallelism");
-  c->add_option("--vp", o->flags.vp, "Virtual pipeline stages per rank (interleaved 1F1B)");
-  c->add_option("--cp", o->flags.cp, "Context parallelism (ring attention)");
-  c->add_option("--ep", o->flags.ep, "Expert parallelism");
-  c->add_option("--micro-batch", o->flags.micro_batch, "Sequences per micro-batch");
-  c->add_option("--global-batch", o->flags.global_batch, "Sequences per optimizer step (default: one micro-batch per replica)");
-  c->add_option("--seq-len", o->flags.seq_len, "Sequence length, tokens");
-  c->add_option("--precision", o->flags.precision, "GEMM precision: bf16, fp16, fp8, fp8-block, mxfp8, nvfp4");
-  c->add_option("--recompute", o->flags.recompute, "Activation recompute: none, selective, full");
-  c->add_option("--zero", o->flags.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
   c->add_option("--shard-group", o->flags.shard_group, "FSDP hybrid sharding group size (0: shard over all of DP)");
   c->add_flag("--no-sequence-parallel", o->no_sp, "Disable Megatron sequence parallelism");
   c->add_flag("--lora", o->flags.lora, "LoRA fine-tuning: frozen base weights");

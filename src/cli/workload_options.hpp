@@ -1,0 +1,25 @@
+#pragma once
+// The flags that describe a training workload and its layout, shared by `train` and `compare`.
+#include <CLI/CLI.hpp>
+
+#include "clustertwin/config/train_request.hpp"
+
+namespace ct::cli {
+
+inline void add_workload_options(CLI::App* c, TrainRequest& r) {
+  c->add_option("--model", r.model, "Catalog model id (data/models) or path to a HuggingFace config.json");
+  c->add_option("--gpus", r.gpus, "Number of GPUs");
+  c->add_option("--tp", r.tp, "Tensor parallelism");
+  c->add_option("--pp", r.pp, "Pipeline parallelism");
+  c->add_option("--vp", r.vp, "Virtual pipeline stages per rank (interleaved 1F1B)");
+  c->add_option("--cp", r.cp, "Context parallelism (ring attention)");
+  c->add_option("--ep", r.ep, "Expert parallelism");
+  c->add_option("--micro-batch", r.micro_batch, "Sequences per micro-batch");
+  c->add_option("--global-batch", r.global_batch, "Sequences per optimizer step (default: one micro-batch per replica)");
+  c->add_option("--seq-len", r.seq_len, "Sequence length, tokens");
+  c->add_option("--precision", r.precision, "GEMM precision: bf16, fp16, fp8, fp8-block, mxfp8, nvfp4");
+  c->add_option("--recompute", r.recompute, "Activation recompute: none, selective, full");
+  c->add_option("--zero", r.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
+}
+
+}  // namespace ct::cli
