@@ -18,7 +18,7 @@ inline void add_workload_options(CLI::App* c, TrainRequest& r) {
   c->add_option("--global-batch", r.global_batch, "Sequences per optimizer step (default: one micro-batch per replica)");
   c->add_option("--seq-len", r.seq_len, "Sequence length, tokens");
   c->add_option("--precision", r.precision, "GEMM precision: bf16, fp16, fp8, fp8-block, mxfp8, nvfp4");
-  c->add_option("--recompute", r.recompute, "Activation recompute: none, selective, full");
+  c->add_option("--recompute", r.recompute, "Activation recompute: none, selective, full, or selective:MODULES (core_attn,layernorm,mla_up_proj,moe_act,mlp)");
   c->add_option("--zero", r.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
 }
 

@@ -1,5 +1,7 @@
 #include "clustertwin/config/calibration_loader.hpp"
 
+#include "clustertwin/parallel/layout.hpp"
+
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/units.hpp"
 #include "clustertwin/core/yaml_util.hpp"
@@ -77,6 +79,23 @@ Calibration load_calibration(const std::string& dir) {
   return cal;
 }
 
+namespace {
+// `recompute_modules: [moe_act, layernorm, ...]`: each prefix of the list is one ladder step.
+std::vector<unsigned> recompute_ladder(const YAML::Node& n, const std::string& path, const std::string& at) {
+  std::vector<unsigned> ladder;
+  const YAML::Node list = n["recompute_modules"];
+  if (!list) return ladder;
+  if (!list.IsSequence()) throw InputError(path, at + ".recompute_modules", "must be a list of module names");
+  ParallelLayout l;
+  unsigned mask = 0;
+  for (const auto& module : list) {
+    parse_recompute("selective:" + module.as<std::string>(), path + " (" + at + ".recompute_modules)", l);
+    ladder.push_back(mask |= l.recompute_modules);
+  }
+  return ladder;
+}
+}  // namespace
+
 std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
   std::map<std::string, SoftwareProfile> out;
   const YAML::Node root = load_yaml_file(path);
@@ -101,6 +120,7 @@ std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
     p.grad_bytes_per_param = yaml_number(n, "grad_bytes_per_param", path, at);
     p.optimizer_state_bytes_per_param = yaml_number(n, "optimizer_state_bytes_per_param", path, at);
     p.logits_bytes_per_element = yaml_number(n, "logits_bytes_per_element", path, at);
+    p.recompute_ladder = recompute_ladder(n, path, at);
     if (p.tp_comm_overlap < 0 || p.tp_comm_overlap > 1) throw InputError(path, at + ".tp_comm_overlap", "must be in [0, 1]");
     out[p.name] = p;
   }

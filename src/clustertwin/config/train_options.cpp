@@ -4,13 +4,6 @@
 
 namespace ct {
 
-Recompute parse_recompute(const std::string& s, const std::string& source) {
-  if (s == "none") return Recompute::None;
-  if (s == "selective") return Recompute::Selective;
-  if (s == "full") return Recompute::Full;
-  throw InputError(source, "recompute", "unknown mode '" + s + "' (none, selective, full)");
-}
-
 DpSharding parse_sharding(const std::string& s, const std::string& source) {
   if (s == "ddp" || s == "none" || s == "0") return DpSharding::None;
   if (s == "zero1" || s == "1" || s == "dist-opt" || s == "distributed-optimizer") return DpSharding::Zero1;

@@ -8,7 +8,6 @@
 
 namespace ct {
 
-Recompute parse_recompute(const std::string& s, const std::string& source);
 DpSharding parse_sharding(const std::string& s, const std::string& source);
 Precision parse_precision_or_throw(const std::string& s, const std::string& source);
 

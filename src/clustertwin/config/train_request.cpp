@@ -93,7 +93,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   if (req.shard_group < 0) throw InputError(source, "shard_group", "must not be negative");
   l.shard_group = static_cast<int>(req.shard_group);
   l.precision = parse_precision_or_throw(req.precision, source);
-  l.recompute = parse_recompute(req.recompute, source);
+  parse_recompute(req.recompute, source, l);
   l.sharding = parse_sharding(req.zero, source);
   l.sequence_parallel = req.sequence_parallel;
   l.lora = req.lora;

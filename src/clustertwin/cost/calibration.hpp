@@ -3,6 +3,7 @@
 // come from data/calibration/*.yaml, where each one cites the measurement it comes from.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "clustertwin/hw/precision.hpp"
 
@@ -72,6 +73,9 @@ struct SoftwareProfile {
   double grad_bytes_per_param = 4.0;    // gradient accumulation buffer
   double optimizer_state_bytes_per_param = 8.0;  // Adam m and v
   double logits_bytes_per_element = 6.0;         // LM-head output kept for the loss (BF16 + FP32 softmax)
+  // Selective-recompute settings the stack offers, cheapest first, each a RecomputeModule mask
+  // (cumulative: each step adds modules to the previous one). Empty: only none or full.
+  std::vector<unsigned> recompute_ladder;
 };
 
 }  // namespace ct

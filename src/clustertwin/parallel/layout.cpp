@@ -1,5 +1,9 @@
 #include "clustertwin/parallel/layout.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "clustertwin/core/error.hpp"
 
 namespace ct {
@@ -53,6 +57,47 @@ std::string to_string(Recompute r) {
     case Recompute::Full: return "full";
   }
   return "?";
+}
+
+namespace {
+constexpr std::pair<RecomputeModule, const char*> kModuleNames[] = {{kRecomputeCoreAttn, "core_attn"},
+                                                                   {kRecomputeLayerNorm, "layernorm"},
+                                                                   {kRecomputeMlaUpProj, "mla_up_proj"},
+                                                                   {kRecomputeMoeAct, "moe_act"},
+                                                                   {kRecomputeMlp, "mlp"}};
+}  // namespace
+
+std::string recompute_name(const ParallelLayout& l) {
+  if (l.recompute != Recompute::Selective || l.recompute_modules == kRecomputeCoreAttn) return to_string(l.recompute);
+  std::string name = "selective:";
+  for (const auto& [bit, module] : kModuleNames)
+    if (l.recompute_modules & bit) name += std::string(name.back() == ':' ? "" : ",") + module;
+  return name;
+}
+
+void parse_recompute(const std::string& name, const std::string& source, ParallelLayout& l) {
+  const std::string mode = name.substr(0, name.find(':'));
+  l.recompute_modules = kRecomputeCoreAttn;
+  if (mode == "none") l.recompute = Recompute::None;
+  else if (mode == "full") l.recompute = Recompute::Full;
+  else if (mode == "selective") l.recompute = Recompute::Selective;
+  else throw InputError(source, "recompute", "unknown mode '" + name + "' (none, selective[:modules], full)");
+  if (name.size() == mode.size()) return;
+  if (l.recompute != Recompute::Selective)
+    throw InputError(source, "recompute", "modules are only for selective recompute: '" + name + "'");
+  l.recompute_modules = 0;
+  std::size_t start = mode.size() + 1;
+  while (start <= name.size()) {
+    const std::size_t end = std::min(name.find(',', start), name.size());
+    const std::string module = name.substr(start, end - start);
+    const auto* it = std::find_if(std::begin(kModuleNames), std::end(kModuleNames),
+                                  [&](const auto& m) { return module == m.second; });
+    if (it == std::end(kModuleNames))
+      throw InputError(source, "recompute",
+                       "unknown recompute module '" + module + "' (core_attn, layernorm, mla_up_proj, moe_act, mlp)");
+    l.recompute_modules |= it->first;
+    start = end + 1;
+  }
 }
 
 std::string to_string(DpSharding s) {

@@ -8,6 +8,15 @@
 namespace ct {
 
 enum class Recompute { None, Selective, Full };
+// Megatron-Core selective-recompute modules (`recompute_modules`): each drops the tensors its
+// module saves for backward and re-runs the module's forward during backward.
+enum RecomputeModule : unsigned {
+  kRecomputeCoreAttn = 1,   // attention core (Korthikanti's selective recompute)
+  kRecomputeLayerNorm = 2,  // norm outputs feeding the projections
+  kRecomputeMlaUpProj = 4,  // MLA Q and KV up-projections (Q, K, V not kept)
+  kRecomputeMoeAct = 8,     // routed experts' activation function (fc2 input not kept)
+  kRecomputeMlp = 16,       // dense MLP blocks (only their input kept)
+};
 // How data-parallel replicas shard training state: DDP replicates everything; ZeRO-1 (Megatron's
 // distributed optimizer) shards optimizer state; ZeRO-2 also gradients; ZeRO-3 / FSDP also weights.
 enum class DpSharding { None, Zero1, Zero2, Zero3 };
@@ -22,6 +31,7 @@ struct ParallelLayout {
   std::int64_t seq_len = 2048;
   Precision precision = Precision::BF16;
   Recompute recompute = Recompute::None;
+  unsigned recompute_modules = kRecomputeCoreAttn;  // RecomputeModule bits, used with Recompute::Selective
   DpSharding sharding = DpSharding::Zero1;
   int shard_group = 0;              // FSDP hybrid sharding: shard within groups of this size (0 = all of DP)
   double moe_imbalance = 1.0;       // tokens on the busiest expert GPU / the balanced share (1 = force-balanced)
@@ -32,6 +42,7 @@ struct ParallelLayout {
   // Ranks that hold the same parameters (CP ranks replicate them too) and share their gradients.
   int replicas() const { return dp * cp; }
   int shard_size() const { return shard_group > 0 ? shard_group : replicas(); }
+  bool recomputes(RecomputeModule m) const { return recompute == Recompute::Selective && (recompute_modules & m); }
 };
 
 // Checks divisibility and ranges; throws InputError naming `source` and the field.
@@ -39,6 +50,10 @@ struct ParallelLayout {
 void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& source);
 
 std::string to_string(Recompute r);
+// "none", "full", "selective" (core attention only) or "selective:mla_up_proj,moe_act".
+std::string recompute_name(const ParallelLayout& l);
+// Parses such a name into l.recompute and l.recompute_modules; throws InputError naming `source`.
+void parse_recompute(const std::string& name, const std::string& source, ParallelLayout& l);
 std::string to_string(DpSharding s);
 
 }  // namespace ct

@@ -102,7 +102,7 @@ nlohmann::ordered_json candidate_json(const PlanCandidate& c) {
           {"dp", l.dp},
           {"micro_batch", l.micro_batch},
           {"global_batch", l.global_batch},
-          {"recompute", to_string(l.recompute)},
+          {"recompute", recompute_name(l)},
           {"precision", to_string(l.precision)},
           {"dp_sharding", to_string(l.sharding)},
           {"feasible", c.feasible},
@@ -226,7 +226,7 @@ void write_plan_sqlite(const std::string& path, const PlanRequest& req, const Pl
     sqlite3_bind_text(st, k++, req.model.name.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, k++, req.system.id.c_str(), -1, SQLITE_TRANSIENT);
     for (int v : {l.gpus, l.tp, l.pp, l.vp, l.cp, l.ep, l.dp, l.micro_batch, l.global_batch}) sqlite3_bind_int(st, k++, v);
-    for (const std::string& v : {to_string(l.recompute), std::string(to_string(l.precision)), to_string(l.sharding)})
+    for (const std::string& v : {recompute_name(l), std::string(to_string(l.precision)), to_string(l.sharding)})
       sqlite3_bind_text(st, k++, v.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, k++, c.feasible);
     sqlite3_bind_int(st, k++, c.simulated);

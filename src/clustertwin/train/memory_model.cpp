@@ -12,20 +12,23 @@ struct PerToken {
   double replicated = 0, sharded = 0;
 };
 
-PerToken attention_saved(const ModelSpec& m, double in_bytes, bool dropout) {
+PerToken attention_saved(const ModelSpec& m, const ParallelLayout& l, double in_bytes, bool dropout) {
   const double h = static_cast<double>(m.hidden);
   // Widths of Q, K, V and the attention output, in units of h.
   double q = static_cast<double>(m.q_dim()) / h, k = static_cast<double>(m.kv_dim()) / h, v = k, o = q;
   PerToken t;
-  t.replicated = 2 /*input norm*/ + in_bytes /*projection input*/ + (dropout ? 1 : 0) /*dropout mask*/;
+  const double norm_out = l.recomputes(kRecomputeLayerNorm) ? 0 : in_bytes;  // the projection input
+  t.replicated = 2 /*input norm*/ + norm_out + (dropout ? 1 : 0) /*dropout mask*/;
+  bool qkv_kept = true;
   if (m.mla.enabled()) {
     const MlaSpec& a = m.mla;
     const double heads = static_cast<double>(m.heads);
     q = k = heads * (a.qk_nope_head_dim + a.qk_rope_head_dim) / h;  // K expanded per head
     v = o = heads * a.v_head_dim / h;
     t.replicated += (a.q_lora_rank + a.kv_lora_rank) * in_bytes / h;  // latents feeding the up-projections
+    qkv_kept = !l.recomputes(kRecomputeMlaUpProj);
   }
-  t.sharded = 2 * (q + k + v) /*Q, K, V*/ + in_bytes * o /*attention output = out_proj input*/;
+  t.sharded = (qkv_kept ? 2 * (q + k + v) : 0) /*Q, K, V*/ + in_bytes * o /*attention output = out_proj input*/;
   return t;
 }
 
@@ -41,14 +44,23 @@ PerToken mlp_saved(double f_over_h, bool gated, double in_bytes, bool dropout) {
   return {2 /*norm*/ + in_bytes /*fc1 input*/ + (dropout ? 1 : 0), 2 * f_over_h * (gated ? 2 : 1) + in_bytes * f_over_h};
 }
 
-PerToken moe_saved(const ModelSpec& m, double in_bytes) {
+// A dense MLP block under the layout's recompute modules.
+PerToken dense_mlp_saved(const ModelSpec& m, const ParallelLayout& l, double in_bytes, bool dropout) {
+  if (l.recomputes(kRecomputeMlp)) return {2 /*norm*/ + 2 /*checkpointed block input*/, 0};
+  PerToken t = mlp_saved(static_cast<double>(m.ffn_hidden) / static_cast<double>(m.hidden), m.gated_mlp(), in_bytes, dropout);
+  if (l.recomputes(kRecomputeLayerNorm)) t.replicated -= in_bytes;
+  return t;
+}
+
+PerToken moe_saved(const ModelSpec& m, const ParallelLayout& l, double in_bytes) {
   const MoeSpec& e = m.moe;
   const double h = static_cast<double>(m.hidden), k = e.top_k, f = static_cast<double>(e.expert_ffn_hidden) / h;
   const double w = e.latent_size > 0 ? static_cast<double>(e.latent_size) / h : 1.0;  // routed width / h
   PerToken t;
   // All per token of the residual stream; MoE tokens are sequence-parallel, so all of it shards.
-  t.sharded = 2 /*norm*/ + 2 /*router input*/ + k * in_bytes * w /*permuted tokens*/ + k * 2 * f * (e.gated ? 2 : 1) +
-              k * in_bytes * f /*expert fc2 input*/ + k * 2 * w /*combined outputs*/ + (w < 1 ? 4 * w : 0) /*latents*/;
+  const double router_in = l.recomputes(kRecomputeLayerNorm) ? 0 : 2, fc2_in = l.recomputes(kRecomputeMoeAct) ? 0 : in_bytes;
+  t.sharded = 2 /*norm*/ + router_in + k * in_bytes * w /*permuted tokens*/ + k * 2 * f * (e.gated ? 2 : 1) +
+              k * fc2_in * f /*expert fc2 input*/ + k * 2 * w /*combined outputs*/ + (w < 1 ? 4 * w : 0) /*latents*/;
   if (e.shared_ffn_hidden > 0) {
     const PerToken s = mlp_saved(static_cast<double>(e.shared_ffn_hidden) / h, e.gated, in_bytes, false);
     t.sharded += s.sharded + s.replicated - 2;  // shares the norm
@@ -69,10 +81,10 @@ double layer_activation_bytes(const ModelSpec& m, const ParallelLayout& l, const
     total.replicated += p.replicated;
     total.sharded += p.sharded;
   };
-  if (spec.mixer == MixerKind::Attention) add(attention_saved(m, in_bytes, dropout));
+  if (spec.mixer == MixerKind::Attention) add(attention_saved(m, l, in_bytes, dropout));
   if (spec.mixer == MixerKind::Mamba) add(mamba_saved(m, in_bytes));
-  if (spec.ffn == FfnKind::Dense) add(mlp_saved(static_cast<double>(m.ffn_hidden) / h, m.gated_mlp(), in_bytes, dropout));
-  if (spec.ffn == FfnKind::Moe) add(moe_saved(m, in_bytes));
+  if (spec.ffn == FfnKind::Dense) add(dense_mlp_saved(m, l, in_bytes, dropout));
+  if (spec.ffn == FfnKind::Moe) add(moe_saved(m, l, in_bytes));
   const double per_sbh = l.sequence_parallel ? (total.replicated + total.sharded) / t : total.replicated + total.sharded / t;
   double bytes = per_sbh * s * b * h;
   // Unfused attention keeps the softmax scores, their dropout mask and output: 5 a s^2 b.

@@ -416,6 +416,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const std::vector<double> key{static_cast<double>(l.tp), static_cast<double>(l.cp), static_cast<double>(l.ep),
                                 static_cast<double>(l.micro_batch), static_cast<double>(l.seq_len),
                                 static_cast<double>(l.precision), static_cast<double>(l.recompute),
+                                static_cast<double>(l.recompute_modules),
                                 static_cast<double>(l.sequence_parallel), static_cast<double>(l.lora), l.moe_imbalance};
   if (opt.cache) {
     auto& slot = opt.cache->entries[key];
@@ -446,7 +447,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   // Memory, stage by stage.
   const bool full = l.recompute == Recompute::Full;
   // The softmax scores are not kept with fused (flash) attention, nor under selective recompute.
-  const bool no_scores = s.profile.attention != AttentionKernel::Unfused || l.recompute == Recompute::Selective;
+  const bool no_scores = s.profile.attention != AttentionKernel::Unfused || l.recomputes(kRecomputeCoreAttn);
   const LayerCosts& lc = *r.layers;
   std::vector<double> kind_act(lc.kinds.size());
   double largest_layer_act = 0;

@@ -10,6 +10,7 @@
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/cost/flops.hpp"
+#include "clustertwin/train/recompute_choice.hpp"
 
 namespace ct {
 namespace {
@@ -68,7 +69,7 @@ std::optional<Precision> precision_for(const std::string& column) {
 
 std::optional<Recompute> recompute_for(const std::string& column) {
   const std::string r = lower(column);
-  if (r.empty() || r == "none") return Recompute::None;  // blank: the stacks' default, no recompute
+  if (r.empty() || r == "none") return Recompute::None;  // blank: see predict()
   if (starts_with(r, "full")) return Recompute::Full;
   if (starts_with(r, "selective")) return Recompute::Selective;
   return std::nullopt;
@@ -260,18 +261,24 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
 
     TrainResult res;
     try {
-      res = simulate_training_step(s, cat_.calibration, {.keep_timeline = false});
+      // Blank recompute: the least the stack offers that fits memory, as its users tune it
+      // (published recipes enable recompute modules the tables do not list).
+      res = row.str("recompute").empty()
+                ? simulate_with_fitting_recompute(s, cat_.calibration, {.keep_timeline = false})
+                : simulate_training_step(s, cat_.calibration, {.keep_timeline = false});
     } catch (const InputError& e) {
       throw Unsupported{e.reason()};
     }
     CaseResult out;
     out.status = res.feasible ? "ok" : "infeasible";
     out.reason = res.feasible ? "" : res.infeasible_reason;
+    if (res.feasible && res.scenario.layout.recompute != l.recompute)
+      out.reason = "recompute not published; assumed " + recompute_name(res.scenario.layout) + " (none does not fit)";
     const std::string unit = lower(row.str("unit"));
     const bool pytorch_mfu = dp_mode->profile == "pytorch-fsdp";  // 6N + attention convention
     double flops = pytorch_mfu ? cost::six_n_model_flops(s.model, l.global_batch, static_cast<double>(l.seq_len))
                                : res.model_flops_per_step;
-    if (contains(unit, "recompute") && l.recompute == Recompute::Full) flops *= 4.0 / 3.0;  // hardware FLOPs
+    if (contains(unit, "recompute") && res.scenario.layout.recompute == Recompute::Full) flops *= 4.0 / 3.0;  // hardware FLOPs
     const double flops_per_gpu = flops / res.step_time_s / l.gpus;
     if (metric == "tokens_per_sec_per_gpu") out.predicted = res.tokens_per_s_per_gpu;
     if (metric == "iteration_time_s") out.predicted = res.step_time_s;

@@ -261,21 +261,33 @@ void append(Pass& a, const Pass& b) {
   a.ep_comm_s += b.ep_comm_s, a.ep_exposed_s += b.ep_exposed_s;
 }
 
-void finish(const Builder& B, LayerPasses& L, bool selective_recompute_of_attention) {
-  B.settle_overlap(L.fwd);
-  B.settle_overlap(L.bwd);
-  if (!selective_recompute_of_attention) B.settle_overlap(L.recompute);
+// Whether selective recompute re-runs the forward op `name` (Megatron-Core recompute_modules).
+bool rerun_by_modules(const std::string& name, const ParallelLayout& l) {
+  auto is = [&](std::initializer_list<const char*> names) {
+    return std::any_of(names.begin(), names.end(), [&](const char* n) { return name == n; });
+  };
+  if (l.recomputes(kRecomputeCoreAttn) && is({"core_attention", "attn_scores", "mask_softmax_dropout", "attn_values"}))
+    return true;
+  if (l.recomputes(kRecomputeLayerNorm) && is({"input_norm", "pre_mlp_norm"})) return true;
+  if (l.recomputes(kRecomputeMlaUpProj) && is({"q_up_proj.cast", "q_up_proj", "kv_up_proj.cast", "kv_up_proj", "rope"}))
+    return true;
+  if (l.recomputes(kRecomputeMoeAct) && is({"experts_swiglu", "experts_relu2"})) return true;
+  return l.recomputes(kRecomputeMlp) && name.rfind("mlp_", 0) == 0;  // the dense MLP block, TP collectives included
 }
 
-// Recompute: full = the whole forward again; selective = the attention core only.
-void add_recompute(const Builder& B, const CostContext& c, LayerPasses& L, bool attention) {
-  if (c.layout.recompute == Recompute::Full) {
-    L.recompute = L.fwd;
-    for (Op& op : L.recompute.ops) op.name = "recompute." + op.name;
-  } else if (c.layout.recompute == Recompute::Selective && attention) {
-    B.attention_fwd(L.recompute, "recompute.");
-    B.settle_overlap(L.recompute);
+// Settles the passes' overlaps and builds the recompute pass: the whole forward again (full) or
+// the forward ops of the selected modules.
+void finish(const Builder& B, const CostContext& c, LayerPasses& L) {
+  B.settle_overlap(L.fwd);
+  B.settle_overlap(L.bwd);
+  if (c.layout.recompute == Recompute::None) return;
+  for (const Op& op : L.fwd.ops) {
+    if (c.layout.recompute != Recompute::Full && !rerun_by_modules(op.name, c.layout)) continue;
+    Op again = op;
+    again.name = "recompute." + op.name;
+    L.recompute.add(std::move(again));
   }
+  B.settle_overlap(L.recompute);
 }
 
 // Self-attention (MHA/GQA, or MLA's low-rank projections) with its norm and TP collectives.
@@ -332,8 +344,7 @@ LayerPasses attention_block(const Builder& B, const CostContext& c, bool sliding
   for (auto it = in_proj.rbegin(); it != in_proj.rend(); ++it) B.backward_gemms(bwd, it->first, it->second);
   bwd.add(B.tp_collective("attn_in.bwd", false));
   bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
-  finish(B, L, true);
-  add_recompute(B, c, L, true);
+  finish(B, c, L);
   B.set_sliding(false);
   return L;
 }
@@ -371,8 +382,7 @@ LayerPasses mamba_block(const Builder& B, const CostContext& c) {
   B.backward_gemms(bwd, "mamba_in_proj", in_proj);
   bwd.add(B.tp_collective("mamba_in.bwd", false));
   bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
-  finish(B, L, false);
-  add_recompute(B, c, L, false);
+  finish(B, c, L);
   return L;
 }
 
@@ -412,8 +422,7 @@ LayerPasses dense_mlp_block(const Builder& B, const CostContext& c) {
   append(L.bwd, mlp_bwd);
   L.bwd.add(B.tp_collective("mlp_in.bwd", false));
   L.bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
-  finish(B, L, false);
-  add_recompute(B, c, L, false);
+  finish(B, c, L);
   return L;
 }
 
@@ -473,8 +482,7 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   bwd.add(B.elementwise("router_topk.bwd", tokens * E * 4 * 2, kRouterKernels));
   B.backward_gemms(bwd, "router", {tokens, E, d.h}, false);
   bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
-  finish(B, L, false);
-  add_recompute(B, c, L, false);
+  finish(B, c, L);
   return L;
 }
 
@@ -524,16 +532,11 @@ LayerPasses lm_head_passes(const CostContext& c) {
   L.fwd.add(B.gemm("lm_head", head, /*low_precision=*/false));  // the output layer stays in BF16
   // Cross-entropy: BF16 logits read, FP32 softmax written and read back.
   L.fwd.add(B.elementwise("cross_entropy", logits * (kActBytes + 4 + 4)));
-  B.settle_overlap(L.fwd);
   L.bwd.add(B.elementwise("cross_entropy.bwd", logits * (4 + kActBytes)));
   B.backward_gemms(L.bwd, "lm_head", head, false);
   if (c.layout.tp > 1) L.bwd.add(B.tp_collective("lm_head_in.bwd", !c.layout.sequence_parallel ? true : false));
   L.bwd.add(B.elementwise("final_norm.bwd", 4 * d.T_sp * d.h * kActBytes));
-  B.settle_overlap(L.bwd);
-  if (c.layout.recompute == Recompute::Full) {
-    L.recompute = L.fwd;
-    for (Op& op : L.recompute.ops) op.name = "recompute." + op.name;
-  }
+  finish(B, c, L);
   return L;
 }
 
