@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/mpi_sharing.hpp"
 #include "cli/progress.hpp"
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/config/site_loader.hpp"
@@ -35,6 +36,7 @@ Runner add_plan_command(CLI::App& app) {
     std::string format = "text", out, plot, profile = "megatron-core";
     long long seq_len = 4096, global_batch = 0;
     int top = 10, threads = 0;
+    bool mpi = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* c = app.add_subcommand("plan", "Search every layout to pretrain a model: time, cost, energy, CO2, failures");
@@ -55,6 +57,7 @@ Runner add_plan_command(CLI::App& app) {
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   c->add_option("--out", o->out, "Also store every evaluated layout in this SQLite file");
   c->add_option("--plot", o->plot, "Write an SVG: time to train vs GPU count, or the cost/time Pareto front");
+  c->add_flag("--mpi", o->mpi, "Spread the search over MPI ranks (mpirun -n N); rank 0 prints the same result");
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     PlanRequest req;
@@ -81,7 +84,11 @@ Runner add_plan_command(CLI::App& app) {
       if (req.system.gpu.peak(gemm_peak_format(p)) <= 0)
         throw InputError("command line", "precisions", req.system.gpu.name + " has no " + std::string(to_string(p)) + " tensor cores");
 
-    const PlanResult r = plan_training(req, cat.calibration, progress_bar(o->format == "text", "layouts"));
+    std::unique_ptr<MpiSession> mpi = o->mpi ? std::make_unique<MpiSession>() : nullptr;
+    const WorkSharing sharing = mpi ? mpi->sharing() : WorkSharing{};
+    const bool printer = sharing.rank == 0;
+    const PlanResult r = plan_training(req, cat.calibration, progress_bar(printer && o->format == "text", "layouts"), sharing);
+    if (!printer) return 0;
     if (!o->out.empty()) write_plan_sqlite(o->out, req, r);
     if (!o->plot.empty()) write_file_atomically(o->plot, plan_svg(req, r));
     if (o->format == "json")

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <iterator>
+#include <numeric>
 #include <thread>
 
 #include "clustertwin/core/error.hpp"
@@ -93,30 +95,6 @@ void fill_run(const PlanRequest& req, PlanCandidate& c, double step_s, double po
   c.objective_value = objective_of(req.objective, c.run);
 }
 
-// The bound phase: memory (exact, as the full simulation computes it) and a lower bound on the
-// objective: the step-time bound at the lowest power a GPU can draw (idle plus its node share).
-void bound(const PlanRequest& req, const Calibration& cal, PlanCandidate& c, PassCache& cache) {
-  const TrainResult r =
-      simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false, .timing = false, .cache = &cache});
-  c.memory_bytes = r.peak_memory.total_bytes();
-  c.feasible = r.feasible;
-  c.reason = r.feasible ? "" : "does not fit in GPU memory";
-  c.lower_bound_s = r.lower_bound_s;
-  const double idle_w = req.system.gpu.idle_w + std::max(0.0, req.system.node_power_max_w / req.system.gpus_per_node -
-                                                                  req.system.gpu.tdp_w);
-  fill_run(req, c, c.lower_bound_s, idle_w);
-}
-
-void simulate(const PlanRequest& req, const Calibration& cal, PlanCandidate& c, PassCache& cache) {
-  const TrainResult r = simulate_training_step(scenario_for(req, c.layout), cal, {.keep_timeline = false, .cache = &cache});
-  c.simulated = true;
-  c.step_time_s = r.step_time_s;
-  c.mfu = r.mfu;
-  c.breakdown = r.breakdown;
-  c.it_power_w_per_gpu = r.it_power_w_per_gpu;
-  fill_run(req, c, r.step_time_s, r.it_power_w_per_gpu);
-}
-
 // Runs fn(i, worker) for i in [0, n) on `threads` workers; `worker` indexes per-thread state.
 template <typename Fn>
 void parallel_for(std::size_t n, int threads, Fn&& fn) {
@@ -131,6 +109,67 @@ void parallel_for(std::size_t n, int threads, Fn&& fn) {
       for (std::size_t i = next++; i < n; i = next++) fn(i, t);
     });
   for (auto& th : pool) th.join();
+}
+
+// The bound phase: memory (exact, as the full simulation computes it) and a lower bound on the
+// step time. Record: {peak memory bytes, fits (0/1), step-time lower bound s}.
+constexpr std::size_t kBoundWidth = 3;
+void bound(const PlanRequest& req, const Calibration& cal, const ParallelLayout& l, PassCache& cache, double* record) {
+  const TrainResult r =
+      simulate_training_step(scenario_for(req, l), cal, {.keep_timeline = false, .timing = false, .cache = &cache});
+  record[0] = r.peak_memory.total_bytes();
+  record[1] = r.feasible ? 1 : 0;
+  record[2] = r.lower_bound_s;
+}
+
+// The objective's lower bound: the step-time bound at the lowest power a GPU can draw (idle plus
+// its node share).
+void apply_bound(const PlanRequest& req, const double* record, PlanCandidate& c) {
+  c.memory_bytes = record[0];
+  c.feasible = record[1] != 0;
+  c.reason = c.feasible ? "" : "does not fit in GPU memory";
+  c.lower_bound_s = record[2];
+  const double idle_w = req.system.gpu.idle_w + std::max(0.0, req.system.node_power_max_w / req.system.gpus_per_node -
+                                                                  req.system.gpu.tdp_w);
+  fill_run(req, c, c.lower_bound_s, idle_w);
+}
+
+// Record of a full simulation: step time, MFU, IT power per GPU, then the time breakdown.
+constexpr double TimeBreakdown::*kBreakdownFields[] = {
+    &TimeBreakdown::compute_s,    &TimeBreakdown::recompute_s, &TimeBreakdown::tp_exposed_s,
+    &TimeBreakdown::cp_exposed_s, &TimeBreakdown::ep_exposed_s, &TimeBreakdown::dp_exposed_s,
+    &TimeBreakdown::optimizer_s,  &TimeBreakdown::overhead_s,  &TimeBreakdown::bubble_s};
+constexpr std::size_t kSimWidth = 3 + std::size(kBreakdownFields);
+static_assert(sizeof(TimeBreakdown) == std::size(kBreakdownFields) * sizeof(double), "a TimeBreakdown field is not shared");
+void simulate(const PlanRequest& req, const Calibration& cal, const ParallelLayout& l, PassCache& cache, double* record) {
+  const TrainResult r = simulate_training_step(scenario_for(req, l), cal, {.keep_timeline = false, .cache = &cache});
+  record[0] = r.step_time_s;
+  record[1] = r.mfu;
+  record[2] = r.it_power_w_per_gpu;
+  for (std::size_t f = 0; f < std::size(kBreakdownFields); ++f) record[3 + f] = r.breakdown.*kBreakdownFields[f];
+}
+
+void apply_simulation(const PlanRequest& req, const double* record, PlanCandidate& c) {
+  c.simulated = true;
+  c.step_time_s = record[0];
+  c.mfu = record[1];
+  c.it_power_w_per_gpu = record[2];
+  for (std::size_t f = 0; f < std::size(kBreakdownFields); ++f) c.breakdown.*kBreakdownFields[f] = record[3 + f];
+  fill_run(req, c, c.step_time_s, c.it_power_w_per_gpu);
+}
+
+// Computes rows of `width` for this process's items among `items` (fn(item, worker, row)),
+// shares them, and applies every row to its candidate.
+template <typename Compute, typename Apply>
+void compute_shared(const std::vector<std::size_t>& items, std::size_t width, int threads, const WorkSharing& sharing,
+                    Compute&& compute, Apply&& apply) {
+  std::vector<double> records(items.size() * width, 0.0);
+  std::vector<std::size_t> mine;
+  for (std::size_t k = 0; k < items.size(); ++k)
+    if (sharing.mine(k)) mine.push_back(k);
+  parallel_for(mine.size(), threads, [&](std::size_t j, int w) { compute(items[mine[j]], w, &records[mine[j] * width]); });
+  if (sharing.size > 1) sharing.gather(records, width);
+  for (std::size_t k = 0; k < items.size(); ++k) apply(items[k], &records[k * width]);
 }
 
 bool meets_deadline(const PlanRequest& req, const PlanCandidate& c) {
@@ -183,25 +222,30 @@ std::string explain(const PlanResult& r) {
 
 }  // namespace
 
-PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress) {
+PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress,
+                         const WorkSharing& sharing) {
   PlanResult res;
-  const std::vector<ParallelLayout> layouts = enumerate_layouts(req);
-  for (std::size_t i = req.shard_offset; i < layouts.size(); i += req.shard_stride) {
+  for (const ParallelLayout& l : enumerate_layouts(req)) {
     PlanCandidate c;
-    c.layout = layouts[i];
-    res.candidates.push_back(c);
+    c.layout = l;
+    res.candidates.push_back(std::move(c));
   }
   auto& cands = res.candidates;
   res.enumerated = static_cast<int>(cands.size());
   const int total = res.enumerated;
   std::atomic<int> done{0};
-  auto tick = [&] {
-    const int d = ++done;
-    if (progress && (d % 256 == 0 || d == total)) progress(d, total);
+  auto tick = [&](int n = 1) {
+    const int before = done.fetch_add(n), d = before + n;
+    if (progress && (d / 256 != before / 256 || d == total)) progress(d, total);
   };
   // 1. Memory and bounds for everything (cheap, parallel).
   std::vector<PassCache> caches(static_cast<std::size_t>(std::max(1, req.threads)));
-  parallel_for(cands.size(), req.threads, [&](std::size_t i, int w) { bound(req, cal, cands[i], caches[w]); });
+  std::vector<std::size_t> all(cands.size());
+  std::iota(all.begin(), all.end(), 0);
+  compute_shared(
+      all, kBoundWidth, req.threads, sharing,
+      [&](std::size_t i, int w, double* row) { bound(req, cal, cands[i].layout, caches[w], row); },
+      [&](std::size_t i, const double* row) { apply_bound(req, row, cands[i]); });
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < cands.size(); ++i) {
     if (cands[i].feasible) {
@@ -217,8 +261,8 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
   // 2. Branch and bound: simulate in bound order, a batch at a time. A layout is skipped when its
   //    bound can neither enter the top N (among deadline-meeting results) nor beat the best so far
   //    at its GPU count (the scaling curve); bounds only grow along `order`, so skipping is exact.
-  //    A fixed batch (not one per thread count) keeps the simulated set, and so every output,
-  //    independent of how many threads run it.
+  //    A fixed batch (not one per thread or process count) keeps the simulated set, and so every
+  //    output, independent of how many threads and processes run it.
   constexpr std::size_t batch = 32;
   std::vector<std::size_t> best;        // simulated, meeting the deadline, sorted
   std::map<int, double> best_per_count; // best objective simulated per GPU count
@@ -241,10 +285,11 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
         tick();
       }
     }
-    parallel_for(chosen.size(), req.threads, [&](std::size_t k, int w) {
-      simulate(req, cal, cands[chosen[k]], caches[w]);
-      tick();
-    });
+    compute_shared(
+        chosen, kSimWidth, req.threads, sharing,
+        [&](std::size_t i, int w, double* row) { simulate(req, cal, cands[i].layout, caches[w], row); },
+        [&](std::size_t i, const double* row) { apply_simulation(req, row, cands[i]); });
+    tick(static_cast<int>(chosen.size()));
     for (std::size_t i : chosen) {
       if (meets_deadline(req, cands[i])) best.push_back(i);
       auto [it, fresh] = best_per_count.emplace(cands[i].layout.gpus, cands[i].objective_value);

@@ -37,8 +37,17 @@ struct PlanRequest {
   bool exhaustive = false;  // simulate every feasible layout (brute force, for tests and --out)
   Site site;
   Reliability reliability;
-  // Only every `stride`-th candidate from `offset` (MPI ranks split the space this way).
-  int shard_offset = 0, shard_stride = 1;
+};
+
+// Spreads the planner's work over processes (MPI ranks): each computes the items i with
+// i % size == rank, then `gather` gives every process everyone's results. Every process then
+// takes the same decisions, so the result is the same as one process's, bit for bit.
+struct WorkSharing {
+  int rank = 0, size = 1;
+  // `records` holds one row of `width` doubles per item, filled by the item's owner and zero
+  // elsewhere; on return every row holds its owner's values on every process.
+  std::function<void(std::vector<double>& records, std::size_t width)> gather;
+  bool mine(std::size_t item) const { return static_cast<int>(item % static_cast<std::size_t>(size)) == rank; }
 };
 
 struct PlanCandidate {
@@ -68,7 +77,8 @@ struct PlanResult {
 using Progress = std::function<void(int done, int total)>;
 
 std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req);
-PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress = {});
+PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress = {},
+                         const WorkSharing& sharing = {});
 double objective_of(Objective o, const RunProjection& run);
 
 }  // namespace ct
