@@ -86,16 +86,23 @@ TEST(Planner, PrunedSearchEqualsBruteForceOnSmallCases) {
 }
 
 TEST(Planner, LowerBoundNeverExceedsTheSimulatedStep) {
-  PlanRequest r = small_request("llama3-8b", "dgx-h100", 32, Objective::Time, 4096);
-  r.exhaustive = true;
-  const PlanResult res = plan_training(r, catalogs().calibration);
+  // Pipelined, interleaved, MoE and long-accumulation layouts, where the bound's pipeline fill
+  // and drain terms matter.
+  const std::pair<const char*, int> cases[] = {
+      {"llama3-8b", 32}, {"llama2-13b", 64}, {"mixtral-8x7b", 64}, {"qwen3-30b-a3b", 32}, {"llama3-70b", 128}};
   int checked = 0;
-  for (const PlanCandidate& c : res.candidates)
-    if (c.simulated) {
-      EXPECT_LE(c.lower_bound_s, c.step_time_s * (1 + 1e-9));
-      ++checked;
-    }
-  EXPECT_GT(checked, 50);
+  for (const auto& [model, gpus] : cases) {
+    PlanRequest r = small_request(model, "dgx-h100", gpus, Objective::Time, 4096);
+    r.exhaustive = true;
+    r.global_batch = 256;
+    const PlanResult res = plan_training(r, catalogs().calibration);
+    for (const PlanCandidate& c : res.candidates)
+      if (c.simulated) {
+        EXPECT_LE(c.lower_bound_s, c.step_time_s * (1 + 1e-9)) << model << " pp " << c.layout.pp << " vp " << c.layout.vp;
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 300);
 }
 
 TEST(Planner, ThreadsDoNotChangeTheAnswer) {

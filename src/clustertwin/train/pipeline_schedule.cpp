@@ -1,5 +1,7 @@
 #include "clustertwin/train/pipeline_schedule.hpp"
 
+#include <set>
+
 #include <algorithm>
 
 namespace ct {
@@ -31,6 +33,17 @@ std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m) {
   }
   for (int i = steady; i < total; ++i) order.push_back(entry(i, false));
   return order;
+}
+
+std::vector<std::vector<int>> in_flight_peaks(const std::vector<ScheduleEntry>& order, int vp) {
+  std::set<std::vector<int>> peaks;
+  std::vector<int> in_flight(static_cast<std::size_t>(vp), 0);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    in_flight[order[i].chunk] += order[i].forward ? 1 : -1;
+    const bool peak = order[i].forward && (i + 1 == order.size() || !order[i + 1].forward);
+    if (peak) peaks.insert(in_flight);
+  }
+  return {peaks.begin(), peaks.end()};
 }
 
 std::vector<int> layers_per_chunk(int layers, int chunks) {

@@ -15,6 +15,11 @@ struct ScheduleEntry {
 // Order of passes on pipeline rank `stage` of `pp`, with `vp` chunks and `m` micro-batches.
 std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m);
 
+// The distinct counts of micro-batches in flight per chunk (forward done, backward not yet) at the
+// schedule's local peaks: after each forward that a backward or the end follows. Activation
+// memory, a sum of non-negative per-chunk amounts, peaks at one of them.
+std::vector<std::vector<int>> in_flight_peaks(const std::vector<ScheduleEntry>& order, int vp);
+
 // Layers of each global chunk (pp*vp of them, in pipeline order). When the embedding and the
 // loss are counted as one layer each (Megatron's account-for-embedding/loss split, e.g. Llama 3
 // 405B's 126 layers on 16 stages), the first and last chunks hold one layer fewer.

@@ -98,12 +98,22 @@ class StepBuilder {
 
   const std::vector<ChunkCost>& costs() const { return costs_; }
 
+  // A proven lower bound on the step: each stage runs its passes one after another, its first
+  // forward waits for micro-batch 0's forward through the stages before it (first chunk), and
+  // the step ends no earlier than the last micro-batch's backward has gone back through them.
+  // Communication and overheads, which can only add time, are left out.
   double lower_bound_s() const {
-    double bound = 0;
+    double bound = 0, fill = 0, drain = 0;  // first-chunk forward / backward of the stages before
     for (int st = 0; st < P_; ++st) {
-      double busy = 0;
-      for (int c = 0; c < V_; ++c) busy += M_ * (costs_[st * V_ + c].fwd_s + costs_[st * V_ + c].bwd_s) + costs_[st * V_ + c].optimizer_s;
-      bound = std::max(bound, busy);
+      double busy = 0, optimizer = 0;
+      for (int c = 0; c < V_; ++c) {
+        const ChunkCost& cc = costs_[st * V_ + c];
+        busy += M_ * (cc.fwd_s + cc.bwd_s);
+        optimizer += cc.optimizer_s;
+      }
+      bound = std::max(bound, fill + busy + std::max(optimizer, drain));
+      fill += costs_[st * V_].fwd_s;
+      drain += costs_[st * V_].bwd_s;
     }
     return bound;
   }
@@ -476,12 +486,23 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
       largest_chunk = std::max(largest_chunk, ci.params + ci.expert_params);
       act[c] = chunk_activations(ci) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
     }
-    double in_flight = 0, peak = 0;
     // The schedule is periodic after its warm-up, so two rounds of pp micro-batches reach the
     // same peak as any longer accumulation loop.
-    for (const ScheduleEntry& e : pipeline_schedule(st, l.pp, V, std::min(M, 2 * l.pp))) {
-      in_flight += e.forward ? act[e.chunk] : -act[e.chunk];
-      peak = std::max(peak, in_flight);
+    const int m = std::min(M, 2 * l.pp);
+    std::vector<std::vector<int>> uncached;
+    const std::vector<std::vector<int>>* peaks = &uncached;
+    if (opt.cache) {
+      auto [it, fresh] = opt.cache->schedule_peaks.try_emplace({st, l.pp, V, m});
+      if (fresh) it->second = in_flight_peaks(pipeline_schedule(st, l.pp, V, m), V);
+      peaks = &it->second;
+    } else {
+      uncached = in_flight_peaks(pipeline_schedule(st, l.pp, V, m), V);
+    }
+    double peak = 0;
+    for (const std::vector<int>& counts : *peaks) {
+      double bytes = 0;
+      for (int c = 0; c < V; ++c) bytes += counts[c] * act[c];
+      peak = std::max(peak, bytes);
     }
     MemoryBreakdown mem = state_memory(params, l, s.profile);
     if (expert_params > 0) {

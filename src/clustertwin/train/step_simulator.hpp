@@ -2,6 +2,7 @@
 // One training step of one model on one machine with one layout: builds the per-stage work,
 // runs it through the event engine (one representative rank per pipeline stage) and explains
 // the result.
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "clustertwin/parallel/topology.hpp"
 #include "clustertwin/sim/task_graph.hpp"
 #include "clustertwin/train/memory_model.hpp"
+#include "clustertwin/train/pipeline_schedule.hpp"
 #include "clustertwin/workload/ops.hpp"
 
 namespace ct {
@@ -59,9 +61,12 @@ struct LayerCosts {
   LayerPasses embedding, lm_head;
 };
 
-// Valid for one model, system, software profile and calibration.
+// Work shared by the simulations of many layouts (a planner's search); the layer costs are valid
+// for one model, system, software profile and calibration.
 struct PassCache {
   std::map<std::vector<double>, std::shared_ptr<const LayerCosts>> entries;
+  // in_flight_peaks of the pipeline schedules, by (stage, pp, vp, micro-batches)
+  std::map<std::array<int, 4>, std::vector<std::vector<int>>> schedule_peaks;
 };
 
 struct TrainResult {
