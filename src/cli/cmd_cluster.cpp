@@ -53,7 +53,7 @@ Runner add_cluster_command(CLI::App& app) {
   c->add_option("--openb-nodes", o->req.openb_nodes_path, "Use an openb node list as the fleet instead");
   c->add_option("--tenants", o->req.tenants_path, "Tenants YAML (default: one general tenant)");
   c->add_option("--jobs", o->req.jobs, "Trace file, or generate:llm-mix,jobs=N,seed=S[,load=L]")->required();
-  c->add_option("--jobs-format", o->req.jobs_format, "Trace format: openb")->check(CLI::IsMember({"openb"}));
+  c->add_option("--jobs-format", o->req.jobs_format, "Trace format: openb, philly, helios, acme, pai (pai: the job table or its folder)");
   c->add_option("--policy", o->policy, "fifo, backfill, fairshare, quota-priority");
   c->add_option("--compare-policies", o->compare, "Comma-separated policies to run side by side");
   c->add_option("--failures", o->req.failures, "Failure model of data/cluster/failures.yaml (none, llama3)");
