@@ -10,6 +10,7 @@
 #include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/hw/catalog.hpp"
 
@@ -28,9 +29,9 @@ struct BenchInputs {
 Fleet ten_thousand_gpu_fleet() {
   const HardwareCatalog cat = HardwareCatalog::load(data_dir() + "/hardware");
   Fleet f;
-  f.sites.push_back(load_site(data_dir() + "/sites/jp-kanto-h100.yaml"));
-  f.sites.push_back(load_site(data_dir() + "/sites/jp-hokkaido-gb200.yaml"));
-  f.sites.push_back(load_site(data_dir() + "/sites/overseas-h100.yaml"));
+  f.sites.push_back(cluster::load_site(data_dir() + "/sites/jp-kanto-h100.yaml"));
+  f.sites.push_back(cluster::load_site(data_dir() + "/sites/jp-hokkaido-gb200.yaml"));
+  f.sites.push_back(cluster::load_site(data_dir() + "/sites/overseas-h100.yaml"));
   add_pool(f, 0, cat.system("dgx-h100"), 500);     // 4,000 GPUs
   add_pool(f, 1, cat.system("gb200-nvl72"), 40);   // 2,880 GPUs
   add_pool(f, 2, cat.system("dgx-h100"), 390);     // 3,120 GPUs
@@ -67,6 +68,7 @@ void BM_Fleet(benchmark::State& state) {
   opt.failures = in.failures;
   opt.seed = 1;
   opt.multifactor = load_multifactor_config(data_dir() + "/cluster/slurm-multifactor.yaml");
+  opt.restart_s = load_reliability(data_dir() + "/calibration/reliability.yaml").restart_s;
   SimResult r;
   for (auto _ : state) {
     r = simulate(in.fleet, in.tenants, in.workload.jobs, opt);

@@ -199,3 +199,34 @@ TEST(ClusterMultifactor, ShippedConfigLoadsWithItsSources) {
   EXPECT_TRUE(c.qos_preempts(Tier::internal, Tier::spot));
   EXPECT_FALSE(c.qos_preempts(Tier::spot, Tier::internal));
 }
+
+// ------------------------------------------------------------------- restarts and timelines
+
+// One DGX node. A spot job (100 s of work, checkpoint every 10 s) is preempted at t=37 by an
+// internal job of 10 s: 30 s are saved, 7 s lost; it restarts at 47 with a 5 s restart overhead
+// and 70 s of work: it ends at 122, having lost 7 + 5 s on 8 GPUs.
+TEST(ClusterRestart, RestartOverheadAndLostWorkByHand) {
+  const Fleet f = dgx_fleet(1);
+  const Tenants t = tenants_of({{Tier::spot, 0}, {Tier::internal, 8}});
+  const std::vector<Job> jobs = {make_job("spot", 0, 0, 8, 100, 10), make_job("urgent", 1, 37, 8, 10)};
+  SimOptions o;
+  o.policy = Policy::quota_priority;
+  o.restart_s = 5;
+  const SimResult r = simulate(f, t, jobs, o);
+  EXPECT_EQ(r.jobs[0].preemptions, 1);
+  EXPECT_EQ(r.jobs[0].finish_s, 122);
+  EXPECT_DOUBLE_EQ(r.jobs[0].lost_gpu_s, (7 + 5) * 8);
+  EXPECT_DOUBLE_EQ(r.jobs[0].run_gpu_s, 100 * 8 + (7 + 5) * 8);
+}
+
+// One job on all 8 GPUs for 1.5 h: the internal tier holds the whole fleet in hour 0, half of
+// it in hour 1 (timeline bins are hours from the first submission).
+TEST(ClusterTimeline, UtilisationPerTierPerHour) {
+  const Fleet f = dgx_fleet(1);
+  const Tenants t = tenants_of({{Tier::internal, 8}});
+  const std::vector<Job> jobs = {make_job("a", 0, 100, 8, 5400)};
+  const SimResult r = simulate(f, t, jobs, SimOptions{});
+  ASSERT_EQ(r.busy_gpu_s_by_bin_and_tier.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.busy_gpu_s_by_bin_and_tier[0][0], 3600 * 8);
+  EXPECT_DOUBLE_EQ(r.busy_gpu_s_by_bin_and_tier[1][0], 1800 * 8);
+}

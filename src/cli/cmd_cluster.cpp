@@ -10,6 +10,7 @@
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/scenario.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 
@@ -73,6 +74,7 @@ Runner add_cluster_command(CLI::App& app) {
       opt.seed = o->seed;
       opt.backfill_depth = o->backfill_depth;
       opt.multifactor = cluster::load_multifactor_config(data_dir() + "/cluster/slurm-multifactor.yaml");
+      opt.restart_s = load_reliability(data_dir() + "/calibration/reliability.yaml").restart_s;
       const cluster::SimResult result = cluster::simulate(s.fleet, s.tenants, s.workload.jobs, opt);
       const cluster::FleetReport rep = cluster::summarize(s.fleet, s.tenants, s.workload.jobs, result, cluster::policy_name(p), s.failures.id);
       std::cout << cluster::format_report_text(rep);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -53,7 +54,8 @@ struct RunState {
   int run_class = kGeneral;
   int pool = -1;
   std::uint32_t epoch = 0;
-  double remaining_s = 0;  // work left after the last checkpoint
+  double remaining_s = 0;  // run time left: restart overhead + work after the last checkpoint
+  double overhead_s = 0;   // of which restart overhead (reload the checkpoint, warm up)
   double start_s = 0;      // of the current run
   double queue_order = 0;  // its key in its tenant's queue (see queue_order())
   int checkpoint_site = -1;
@@ -126,6 +128,7 @@ class Simulator {
   void commit(int j, int pool, Allocation alloc, double now);
   void check_residency(int j, int pool);
   void release(int j, double now);
+  void record_busy(Tier tier, double from_s, double to_s, double gpus);
 
   double job_gpus(int j) const { return jobs_[j].gpus * double(jobs_[j].gpu_milli) / kWholeGpuMilli; }
   // Whole GPUs a job keeps from others: a shared GPU counts as one.
@@ -252,6 +255,7 @@ void Simulator::release(int j, double now) {
   const double elapsed_s = now - r.start_s;
   result_.jobs[j].run_gpu_s += elapsed_s * job_gpus(j);
   result_.pool_busy_gpu_s[r.pool] += elapsed_s * job_gpus(j);
+  record_busy(tenants_.list[jobs_[j].tenant].tier, r.start_s, now, job_gpus(j));
   occ_.release(r.alloc);
   for (const Slice& s : r.alloc) {
     auto& on = jobs_on_node_[s.node];
@@ -270,7 +274,19 @@ void Simulator::release(int j, double now) {
   dirty_ = true;
 }
 
+void Simulator::record_busy(Tier tier, double from_s, double to_s, double gpus) {
+  auto& bins = result_.busy_gpu_s_by_bin_and_tier;
+  const double bin_s = SimResult::kTimelineBinS;
+  from_s -= result_.timeline_origin_s, to_s -= result_.timeline_origin_s;
+  for (auto k = static_cast<std::size_t>(from_s / bin_s); k * bin_s < to_s; ++k) {
+    if (k >= bins.size()) bins.resize(k + 1, {});
+    const double overlap_s = std::min(to_s, (k + 1) * bin_s) - std::max(from_s, k * bin_s);
+    bins[k][static_cast<int>(tier)] += overlap_s * gpus;
+  }
+}
+
 void Simulator::finish(int j, double now) {
+  result_.jobs[j].lost_gpu_s += run_[j].overhead_s * job_gpus(j);  // the last restart's overhead
   release(j, now);
   run_[j].state = State::done;
   run_[j].remaining_s = 0;
@@ -282,9 +298,11 @@ void Simulator::interrupt(int j, double now, bool by_failure) {
   RunState& r = run_[j];
   const Job& job = jobs_[j];
   const double elapsed_s = now - r.start_s;
-  // Work survives up to the last checkpoint written during this run.
+  // Work survives up to the last checkpoint written during this run, after its restart overhead.
+  const double work_left_s = r.remaining_s - r.overhead_s;
+  const double worked_s = std::max(0.0, elapsed_s - r.overhead_s);
   const double saved_s = job.checkpoint_interval_s > 0
-                             ? std::min(r.remaining_s, std::floor(elapsed_s / job.checkpoint_interval_s) * job.checkpoint_interval_s)
+                             ? std::min(work_left_s, std::floor(worked_s / job.checkpoint_interval_s) * job.checkpoint_interval_s)
                              : 0.0;
   result_.jobs[j].lost_gpu_s += (elapsed_s - saved_s) * job_gpus(j);
   if (by_failure) ++result_.jobs[j].failures;
@@ -292,7 +310,8 @@ void Simulator::interrupt(int j, double now, bool by_failure) {
   release(j, now);
   // A job that never checkpointed restarts from zero: no checkpoint constrains where it reruns.
   if (job.checkpoint_interval_s <= 0) r.checkpoint_site = -1;
-  r.remaining_s -= saved_s;
+  r.remaining_s = work_left_s - saved_s + opt_.restart_s;
+  r.overhead_s = opt_.restart_s;
   r.state = State::pending;
   enqueue(j);  // back in its original position
 }
@@ -473,14 +492,15 @@ std::vector<int> Simulator::victims_in_pool(int pool, int j) const {
   // Enough = the GPUs are free in this pool and (kueue) the cohort's quota admits the job.
   std::vector<int> victims;
   int freed = occ_.pool_free_gpus(pool);
-  KueueLedger quota_after = kueue_;
   const bool kueue = opt_.policy == Policy::kueue;
-  auto enough = [&] { return freed >= whole_gpus(j) && (!kueue || quota_after.admits(jobs_[j].tenant, whole_gpus(j))); };
+  std::optional<KueueLedger> quota_after;
+  if (kueue) quota_after = kueue_;
+  auto enough = [&] { return freed >= whole_gpus(j) && (!kueue || quota_after->admits(jobs_[j].tenant, whole_gpus(j))); };
   for (int v : candidates) {
     if (enough()) break;
-    if (kueue && !quota_after.borrowing(jobs_[v].tenant)) continue;  // reclaim only what is borrowed
+    if (kueue && !quota_after->borrowing(jobs_[v].tenant)) continue;  // reclaim only what is borrowed
     victims.push_back(v);
-    quota_after.add(jobs_[v].tenant, -whole_gpus(v));
+    if (kueue) quota_after->add(jobs_[v].tenant, -whole_gpus(v));
     for (const Slice& s : run_[v].alloc)
       if (occ_.node_up(s.node)) freed += std::popcount(s.gpu_mask);
   }
@@ -489,6 +509,7 @@ std::vector<int> Simulator::victims_in_pool(int pool, int j) const {
 
 bool Simulator::try_preempt_for(int j, double now) {
   if (opt_.policy == Policy::quota_priority && lowest_preemptible_class(priority_class(j)) == kNoVictims) return false;
+  if (opt_.policy == Policy::kueue && priority_class(j) != kPartnerInQuota) return false;  // only within nominal quota
   for (std::uint64_t m = job_pools_[j]; m; m &= m - 1) {
     const int p = std::countr_zero(m);
     const std::vector<int> victims = victims_in_pool(p, j);
@@ -580,7 +601,8 @@ SimResult Simulator::run() {
   job_pools_.assign(jobs_.size(), 0);
   for (std::size_t i = 1; i < jobs_.size(); ++i)
     if (jobs_[i].submit_s < jobs_[i - 1].submit_s) throw std::logic_error("simulate: jobs must be sorted by submit time");
-  schedule_next_failure(jobs_.empty() ? 0.0 : jobs_.front().submit_s);
+  result_.timeline_origin_s = jobs_.empty() ? 0.0 : jobs_.front().submit_s;
+  schedule_next_failure(result_.timeline_origin_s);
   while (next_arrival_ < jobs_.size() || !events_.empty()) {
     const double t_arrival = next_arrival_ < jobs_.size() ? jobs_[next_arrival_].submit_s : kNever;
     const double t_event = events_.empty() ? kNever : events_.top().time_s;

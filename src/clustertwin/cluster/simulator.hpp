@@ -23,6 +23,7 @@
 //                   QOS preemption (a tier is a QOS). Within one tenant the queue is kept in the
 //                   order of priority before the age factor saturates (jobs older than
 //                   PriorityMaxAge keep that order); across tenants the exact priority decides
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,7 +45,10 @@ struct SimOptions {
   Policy policy = Policy::fifo;
   FailureModel failures{"none", 0, {{"none", 1, BlastRadius::node}}, 0};
   std::uint64_t seed = 1;
-  MultifactorConfig multifactor;  // slurm-multifactor only (data/cluster/slurm-multifactor.yaml)
+  MultifactorConfig multifactor;
+  // Restart overhead after a failure or preemption (detect, reschedule, load the checkpoint, warm
+  // up), run on the job's GPUs before its work resumes; counted as lost GPU-time.
+  double restart_s = 0;  // slurm-multifactor only (data/cluster/slurm-multifactor.yaml)
   // Jobs examined behind a blocked head per scheduling pass (Slurm's bf_max_job_test plays the
   // same role); bounds the cost of a pass on a long queue.
   int backfill_depth = 100;
@@ -70,6 +74,11 @@ struct JobOutcome {
 struct SimResult {
   std::vector<JobOutcome> jobs;            // indexed like the input jobs
   std::vector<double> pool_busy_gpu_s;     // per pool
+  // GPU-seconds held per time bin [origin + k x bin, origin + (k+1) x bin) and tier (kAllTiers
+  // order); origin = the first submit time.
+  double timeline_origin_s = 0;
+  static constexpr double kTimelineBinS = 3600;
+  std::vector<std::array<double, kAllTiers.size()>> busy_gpu_s_by_bin_and_tier;
   double makespan_s = 0;                   // last completion
   long long events = 0;
   long long placements = 0;
