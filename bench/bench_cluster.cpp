@@ -10,6 +10,7 @@
 #include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/hw/catalog.hpp"
 
@@ -28,9 +29,9 @@ struct BenchInputs {
 Fleet ten_thousand_gpu_fleet() {
   const HardwareCatalog cat = HardwareCatalog::load(data_dir() + "/hardware");
   Fleet f;
-  f.sites.push_back(load_site(data_dir() + "/sites/jp-kanto-h100.yaml"));
-  f.sites.push_back(load_site(data_dir() + "/sites/jp-hokkaido-gb200.yaml"));
-  f.sites.push_back(load_site(data_dir() + "/sites/overseas-h100.yaml"));
+  f.sites.push_back(cluster::load_site(data_dir() + "/sites/jp-kanto-h100.yaml"));
+  f.sites.push_back(cluster::load_site(data_dir() + "/sites/jp-hokkaido-gb200.yaml"));
+  f.sites.push_back(cluster::load_site(data_dir() + "/sites/overseas-h100.yaml"));
   add_pool(f, 0, cat.system("dgx-h100"), 500);     // 4,000 GPUs
   add_pool(f, 1, cat.system("gb200-nvl72"), 40);   // 2,880 GPUs
   add_pool(f, 2, cat.system("dgx-h100"), 390);     // 3,120 GPUs
@@ -44,6 +45,13 @@ const BenchInputs& inputs(int jobs) {
   BenchInputs in;
   in.fleet = ten_thousand_gpu_fleet();
   in.tenants = load_tenants(data_dir() + "/../examples/tenants-jp.yaml");
+  // The example's nominal quotas cover its 6,400-GPU fleet; scale them to this one (kueue admits
+  // nothing beyond the quotas).
+  for (Tenant& t : in.tenants.list) {
+    t.quota_gpus = t.quota_gpus * 10000 / 6400;
+    if (t.lending_limit_gpus != kNoLimit) t.lending_limit_gpus = t.lending_limit_gpus * 10000 / 6400;
+    if (t.borrowing_limit_gpus != kNoLimit) t.borrowing_limit_gpus = t.borrowing_limit_gpus * 10000 / 6400;
+  }
   GeneratorSpec spec;
   spec.jobs = jobs;
   spec.seed = 7;
@@ -59,6 +67,8 @@ void BM_Fleet(benchmark::State& state) {
   opt.policy = static_cast<Policy>(state.range(1));
   opt.failures = in.failures;
   opt.seed = 1;
+  opt.multifactor = load_multifactor_config(data_dir() + "/cluster/slurm-multifactor.yaml");
+  opt.restart_s = load_reliability(data_dir() + "/calibration/reliability.yaml").restart_s;
   SimResult r;
   for (auto _ : state) {
     r = simulate(in.fleet, in.tenants, in.workload.jobs, opt);
@@ -79,9 +89,9 @@ void BM_Fleet(benchmark::State& state) {
 
 }  // namespace
 
-// Policies: 0 fifo, 1 backfill, 2 fairshare, 3 quota-priority.
+// Policies: 0 fifo, 1 backfill, 2 fairshare, 3 quota-priority, 4 kueue, 5 slurm-multifactor.
 BENCHMARK(BM_Fleet)
-    ->ArgsProduct({{100000, 1000000}, {0, 1, 2, 3}})
+    ->ArgsProduct({{100000, 1000000}, {0, 1, 2, 3, 4, 5}})
     ->Unit(benchmark::kSecond)
     ->Iterations(1);
 BENCHMARK_MAIN();

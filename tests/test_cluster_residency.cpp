@@ -8,6 +8,7 @@
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/random.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/core/paths.hpp"
 #include "test_cluster_helpers.hpp"
 
 using namespace ct;
@@ -16,7 +17,13 @@ using namespace ct::cluster::testing;
 
 namespace {
 
-constexpr Policy kPolicies[] = {Policy::fifo, Policy::backfill, Policy::fairshare, Policy::quota_priority};
+constexpr Policy kPolicies[] = {Policy::fifo,           Policy::backfill, Policy::fairshare,
+                                Policy::quota_priority, Policy::kueue,    Policy::slurm_multifactor};
+
+const MultifactorConfig& shipped_multifactor() {
+  static const MultifactorConfig c = load_multifactor_config(data_dir() + "/cluster/slurm-multifactor.yaml");
+  return c;
+}
 
 // A harsh failure model: one interruption per GPU every ~50 h (about 1,000x the Llama 3 rate),
 // half of them taking a whole NVLink domain down, 30 min repairs.
@@ -40,11 +47,20 @@ Fleet random_fleet(std::mt19937_64& rng) {
   return f;
 }
 
+// Quotas of 0-24 GPUs for internal and partner; under kueue all four are ClusterQueues of one
+// cohort (general and spot with quota too, which the other policies ignore), with random
+// borrowing and lending limits: borrowing across sites is where residency could slip.
 Tenants random_tenants(std::mt19937_64& rng) {
-  return tenants_of({{Tier::internal, 8 * static_cast<int>(rng() % 4)},
-                     {Tier::partner, 8 * static_cast<int>(rng() % 3)},
-                     {Tier::general, 0},
-                     {Tier::spot, 0}});
+  Tenants t = tenants_of({{Tier::internal, 8 * static_cast<int>(rng() % 4)},
+                          {Tier::partner, 8 * static_cast<int>(rng() % 3)},
+                          {Tier::general, 32 + 8 * static_cast<int>(rng() % 8)},
+                          {Tier::spot, 8 * static_cast<int>(rng() % 4)}});
+  for (Tenant& x : t.list) {
+    x.cohort = rng() % 4 == 0 ? "" : "all";
+    if (rng() % 2 == 0) x.borrowing_limit_gpus = 8 * static_cast<int>(rng() % 8);
+    if (rng() % 2 == 0) x.lending_limit_gpus = x.quota_gpus / 2;
+  }
+  return t;
 }
 
 std::vector<Job> random_jobs(std::mt19937_64& rng, int n, const Fleet& f) {
@@ -67,7 +83,7 @@ std::vector<Job> random_jobs(std::mt19937_64& rng, int n, const Fleet& f) {
 
 }  // namespace
 
-// 60 random fleets x 4 policies x 300 jobs with harsh failures: no placement outside JP for a
+// 60 random fleets x 6 policies x 300 jobs with harsh failures: no placement outside JP for a
 // jp_restricted job (the simulator would throw), and the outcome agrees.
 TEST(ClusterResidency, PropertyNoViolationOverRandomFleetsJobsPoliciesAndFailures) {
   std::mt19937_64 rng(2024);
@@ -81,6 +97,7 @@ TEST(ClusterResidency, PropertyNoViolationOverRandomFleetsJobsPoliciesAndFailure
       o.policy = p;
       o.failures = harsh_failures();
       o.seed = trial;
+      o.multifactor = shipped_multifactor();
       SimResult r;
       ASSERT_NO_THROW(r = simulate(f, t, jobs, o)) << "trial " << trial << " policy " << policy_name(p);
       checks += r.residency_checks;

@@ -10,6 +10,7 @@
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/scenario.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 
@@ -53,8 +54,8 @@ Runner add_cluster_command(CLI::App& app) {
   c->add_option("--openb-nodes", o->req.openb_nodes_path, "Use an openb node list as the fleet instead");
   c->add_option("--tenants", o->req.tenants_path, "Tenants YAML (default: one general tenant)");
   c->add_option("--jobs", o->req.jobs, "Trace file, or generate:llm-mix,jobs=N,seed=S[,load=L]")->required();
-  c->add_option("--jobs-format", o->req.jobs_format, "Trace format: openb")->check(CLI::IsMember({"openb"}));
-  c->add_option("--policy", o->policy, "fifo, backfill, fairshare, quota-priority");
+  c->add_option("--jobs-format", o->req.jobs_format, "Trace format: openb, philly, helios, acme, pai (pai: the job table or its folder)");
+  c->add_option("--policy", o->policy, cluster::kPolicyNames);
   c->add_option("--compare-policies", o->compare, "Comma-separated policies to run side by side");
   c->add_option("--failures", o->req.failures, "Failure model of data/cluster/failures.yaml (none, llama3)");
   c->add_option("--seed", o->seed, "Seed of the failure process");
@@ -72,6 +73,8 @@ Runner add_cluster_command(CLI::App& app) {
       opt.failures = s.failures;
       opt.seed = o->seed;
       opt.backfill_depth = o->backfill_depth;
+      opt.multifactor = cluster::load_multifactor_config(data_dir() + "/cluster/slurm-multifactor.yaml");
+      opt.restart_s = load_reliability(data_dir() + "/calibration/reliability.yaml").restart_s;
       const cluster::SimResult result = cluster::simulate(s.fleet, s.tenants, s.workload.jobs, opt);
       const cluster::FleetReport rep = cluster::summarize(s.fleet, s.tenants, s.workload.jobs, result, cluster::policy_name(p), s.failures.id);
       std::cout << cluster::format_report_text(rep);

@@ -16,13 +16,6 @@ namespace ct::cluster {
 
 namespace {
 
-// A whole decimal number, or false (no exceptions: malformed trace lines are expected).
-bool parse_int64(const std::string& s, long long& out) {
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, out);
-  return ec == std::errc() && p == end && !s.empty();
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::string cur;
@@ -52,11 +45,42 @@ OpenbColumns openb_columns(const CsvTable& t, const std::string& source) {
   return c;
 }
 
+}  // namespace
+
+void TraceCollector::add(const RecordedJob& r, int line) {
+  if (r.start_s < r.submit_s) return malformed(line, names_.start + ": before " + names_.submit);
+  if (r.end_s < r.start_s) return malformed(line, names_.end + ": before " + names_.start);
+  Job job;
+  job.name = r.name;
+  job.tenant = tenant_;
+  job.submit_s = r.submit_s;
+  job.gpus = r.gpus;
+  job.gpu_milli = r.gpu_milli;
+  job.gpu_types = r.gpu_types;
+  job.duration_s = r.end_s - r.start_s;
+  job.recorded_queue_delay_s = r.start_s - r.submit_s;
+  w_.jobs.push_back(std::move(job));
+}
+
+void TraceCollector::malformed(int line, const std::string& why) {
+  w_.warnings.push_back(source_ + ": line " + std::to_string(line) + ": " + why + ", skipped");
+  ++w_.skipped;
+}
+
+Workload TraceCollector::finish(const std::string& what_skipped_means) {
+  w_.skipped += skipped_;
+  if (skipped_ > 0) w_.warnings.push_back(source_ + ": " + std::to_string(skipped_) + " " + names_.records + " skipped: " + what_skipped_means);
+  // Ties keep file order: the replay must not depend on the sort's stability.
+  std::stable_sort(w_.jobs.begin(), w_.jobs.end(), [](const Job& a, const Job& b) { return a.submit_s < b.submit_s; });
+  return std::move(w_);
+}
+
+namespace {
+
 enum class RowResult { job, skipped, malformed };
 
 // Fills `job` from one pod row; on a malformed row, `why` names the field and the reason.
-RowResult openb_row_to_job(const std::vector<std::string>& row, const OpenbColumns& c, int tenant, Job& job,
-                           std::string& why) {
+RowResult openb_row_to_record(const std::vector<std::string>& row, const OpenbColumns& c, RecordedJob& job, std::string& why) {
   long long num_gpu = 0, milli = 0, created = 0, deleted = 0, scheduled = 0;
   if (!parse_int64(row[c.num_gpu], num_gpu) || num_gpu < 0) return why = "num_gpu: not a whole number >= 0", RowResult::malformed;
   if (num_gpu == 0) return RowResult::skipped;  // CPU-only pod: not a GPU scheduling question
@@ -66,54 +90,38 @@ RowResult openb_row_to_job(const std::vector<std::string>& row, const OpenbColum
   if (row[c.scheduled].empty()) return RowResult::skipped;  // never ran: no run time to replay
   if (!parse_int64(row[c.scheduled], scheduled)) return why = "scheduled_time: not a whole number", RowResult::malformed;
   if (!parse_int64(row[c.deletion], deleted)) return why = "deletion_time: not a whole number", RowResult::malformed;
-  if (scheduled < created) return why = "scheduled_time: before creation_time", RowResult::malformed;
-  if (deleted < scheduled) return why = "deletion_time: before scheduled_time", RowResult::malformed;
   job.name = row[c.name];
-  job.tenant = tenant;
   job.submit_s = static_cast<double>(created);
+  job.start_s = static_cast<double>(scheduled);
+  job.end_s = static_cast<double>(deleted);
   job.gpus = static_cast<int>(num_gpu);
   // gpu_milli is the share of one GPU when a pod asks for one; multi-GPU pods take whole GPUs.
   job.gpu_milli = num_gpu == 1 ? static_cast<int>(milli) : kWholeGpuMilli;
   job.gpu_types = split(row[c.gpu_spec], '|');
-  job.duration_s = static_cast<double>(deleted - scheduled);
-  job.recorded_queue_delay_s = static_cast<double>(scheduled - created);
   return RowResult::job;
 }
 
 }  // namespace
 
 Workload parse_openb_pods(const std::string& text, const std::string& source, int tenant) {
-  Workload w;
-  const CsvTable t = parse_csv_lines_tolerant(text, source, w.warnings);
+  TraceCollector out(source, tenant, {"creation_time", "scheduled_time", "deletion_time", "pods"});
+  std::vector<std::string> csv_warnings;
+  const CsvTable t = parse_csv_lines_tolerant(text, source, csv_warnings);
   const OpenbColumns c = openb_columns(t, source);
-  int cpu_or_unscheduled = 0;
+  for (const std::string& w : csv_warnings) out.add_warning(w);
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    Job job;
+    RecordedJob job;
     std::string why;
-    switch (openb_row_to_job(t.rows[r], c, tenant, job, why)) {
-      case RowResult::job: w.jobs.push_back(std::move(job)); break;
-      case RowResult::skipped: ++cpu_or_unscheduled; break;
-      case RowResult::malformed:
-        w.warnings.push_back(source + ": line " + std::to_string(t.row_lines[r]) + ": " + why + ", line skipped");
-        break;
+    switch (openb_row_to_record(t.rows[r], c, job, why)) {
+      case RowResult::job: out.add(job, t.row_lines[r]); break;
+      case RowResult::skipped: out.skip(); break;
+      case RowResult::malformed: out.malformed(t.row_lines[r], why); break;
     }
   }
-  w.skipped = cpu_or_unscheduled + static_cast<int>(w.warnings.size());
-  if (cpu_or_unscheduled > 0)
-    w.warnings.push_back(source + ": " + std::to_string(cpu_or_unscheduled) +
-                         " pods skipped: CPU-only (num_gpu 0) or never scheduled (no scheduled_time)");
-  // Ties keep file order: the replay must not depend on the sort's stability.
-  std::stable_sort(w.jobs.begin(), w.jobs.end(), [](const Job& a, const Job& b) { return a.submit_s < b.submit_s; });
-  return w;
+  return out.finish("CPU-only (num_gpu 0) or never scheduled (no scheduled_time)");
 }
 
-Workload read_openb_pods(const std::string& path, int tenant) {
-  std::ifstream probe(path);
-  if (!probe) throw InputError(path, "", "cannot open file");
-  std::stringstream ss;
-  ss << probe.rdbuf();
-  return parse_openb_pods(ss.str(), path, tenant);
-}
+Workload read_openb_pods(const std::string& path, int tenant) { return parse_openb_pods(read_text_file(path), path, tenant); }
 
 std::vector<JobKind> load_job_kinds(const std::string& path) {
   const YAML::Node y = load_yaml_file(path);

@@ -1,5 +1,6 @@
 #pragma once
 // Where jobs come from: the openb pod list (Alibaba GPU trace v2023) and the `llm-mix` generator.
+// The other published trace formats (Philly, Helios, Acme, PAI-2020) are in trace_readers.hpp.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -7,6 +8,40 @@
 #include "clustertwin/cluster/job.hpp"
 
 namespace ct::cluster {
+
+// A job as a trace records it: times in seconds on the trace's own clock.
+struct RecordedJob {
+  std::string name;
+  double submit_s = 0, start_s = 0, end_s = 0;
+  int gpus = 1;
+  int gpu_milli = kWholeGpuMilli;
+  std::vector<std::string> gpu_types;
+};
+
+// Collects the jobs of one trace file: good ones, skipped ones (ran no GPU work) and malformed
+// lines, each reported with its line number; finish() sorts by submit time (ties keep file order).
+class TraceCollector {
+ public:
+  // The names of the format's submit, start and end fields, and what one record is ("jobs").
+  struct Names {
+    std::string submit, start, end, records = "jobs";
+  };
+  TraceCollector(std::string source, int tenant, Names names)
+      : source_(std::move(source)), tenant_(tenant), names_(std::move(names)) {}
+  // Checks the times (start >= submit, end >= start) and adds the job, or reports the line.
+  void add(const RecordedJob& r, int line);
+  void skip() { ++skipped_; }
+  void malformed(int line, const std::string& why);
+  void add_warning(const std::string& line_skipped) { w_.warnings.push_back(line_skipped), ++w_.skipped; }
+  Workload finish(const std::string& what_skipped_means);
+
+ private:
+  std::string source_;
+  int tenant_;
+  Names names_;
+  Workload w_;
+  int skipped_ = 0;
+};
 
 // openb_pod_list_*.csv: name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,
 // creation_time,deletion_time,scheduled_time. Every GPU pod that ran (scheduled_time present)

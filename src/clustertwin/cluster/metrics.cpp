@@ -19,6 +19,8 @@ constexpr double kSecondsPerHour = units::kSecondsPerHour;
 constexpr double kJoulesPerKwh = 3.6e6;
 constexpr std::size_t kRejectedListed = 20;
 constexpr std::size_t kCdfPointsPerSeries = 400;  // enough for a smooth curve, small file
+constexpr std::size_t kTimelinePoints = 400;
+constexpr double kSecondsPerDay = 86400;
 
 struct Accumulator {
   GroupMetrics m;
@@ -98,6 +100,21 @@ std::vector<SiteMetrics> site_metrics(const Fleet& fleet, const SimResult& resul
   return out;
 }
 
+// Hourly per-tier busy GPU-seconds -> at most kTimelinePoints bins of fleet share.
+void fill_utilisation_timeline(const Fleet& fleet, const SimResult& result, FleetReport& r) {
+  const auto& hourly = result.busy_gpu_s_by_bin_and_tier;
+  if (hourly.empty() || fleet.total_gpus() <= 0) return;
+  const std::size_t per_bin = (hourly.size() + kTimelinePoints - 1) / kTimelinePoints;
+  const double bin_s = SimResult::kTimelineBinS * per_bin;
+  r.timeline_bin_days = bin_s / kSecondsPerDay;
+  for (std::size_t first = 0; first < hourly.size(); first += per_bin) {
+    std::array<double, kAllTiers.size()> share{};
+    for (std::size_t k = first; k < std::min(hourly.size(), first + per_bin); ++k)
+      for (std::size_t t = 0; t < share.size(); ++t) share[t] += hourly[k][t] / (bin_s * fleet.total_gpus());
+    r.utilisation_by_tier.push_back(share);
+  }
+}
+
 }  // namespace
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -133,6 +150,7 @@ FleetReport summarize(const Fleet& fleet, const Tenants& tenants, const std::vec
   r.fairness_jain = jain_index(tenant_slowdowns);
   r.sites = site_metrics(fleet, result);
   r.makespan_s = result.makespan_s;
+  fill_utilisation_timeline(fleet, result, r);
   r.placements = result.placements;
   r.residency_checks = result.residency_checks;
   r.node_failures = result.node_failures;
@@ -251,6 +269,40 @@ std::string queue_delay_cdf_svg(const FleetReport& r) {
                        series);
 }
 
+std::string utilisation_by_tier_csv(const FleetReport& r) {
+  std::vector<std::string> header = {"day_start"};
+  for (Tier t : kAllTiers) header.push_back(tier_name(t));
+  header.push_back("all");
+  std::string out = csv_line(header);
+  for (std::size_t k = 0; k < r.utilisation_by_tier.size(); ++k) {
+    std::vector<std::string> row = {fmt::format("{:.4f}", k * r.timeline_bin_days)};
+    double all = 0;
+    for (double x : r.utilisation_by_tier[k]) row.push_back(fmt::format("{:.4f}", x)), all += x;
+    row.push_back(fmt::format("{:.4f}", all));
+    out += csv_line(row);
+  }
+  return out;
+}
+
+std::string utilisation_by_tier_svg(const FleetReport& r) {
+  std::vector<PlotSeries> series;
+  PlotSeries all{"all tiers", {}};
+  for (std::size_t t = 0; t < kAllTiers.size(); ++t) {
+    PlotSeries s{tier_name(kAllTiers[t]), {}};
+    for (std::size_t k = 0; k < r.utilisation_by_tier.size(); ++k) s.points.push_back({(k + 0.5) * r.timeline_bin_days, r.utilisation_by_tier[k][t]});
+    series.push_back(std::move(s));
+  }
+  for (std::size_t k = 0; k < r.utilisation_by_tier.size(); ++k) {
+    double sum = 0;
+    for (double x : r.utilisation_by_tier[k]) sum += x;
+    all.points.push_back({(k + 0.5) * r.timeline_bin_days, sum});
+  }
+  series.push_back(std::move(all));
+  return svg_line_plot({"Fleet GPUs held per tier over time (" + r.policy + ")", "time since the first submission (days)",
+                        "share of the fleet's GPUs", false, 0, 1},
+                       series);
+}
+
 void write_report_dir(const std::string& dir, const FleetReport& r) {
   std::filesystem::create_directories(dir);
   const std::filesystem::path d(dir);
@@ -260,6 +312,8 @@ void write_report_dir(const std::string& dir, const FleetReport& r) {
   write_file_atomically((d / "data_classes.csv").string(), groups_csv(r.data_classes));
   write_file_atomically((d / "sites.csv").string(), sites_csv(r.sites));
   write_file_atomically((d / "delay_cdf_by_tier.svg").string(), queue_delay_cdf_svg(r));
+  write_file_atomically((d / "utilisation_by_tier.csv").string(), utilisation_by_tier_csv(r));
+  write_file_atomically((d / "utilisation_by_tier.svg").string(), utilisation_by_tier_svg(r));
 }
 
 }  // namespace ct::cluster

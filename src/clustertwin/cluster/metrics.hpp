@@ -1,5 +1,6 @@
 #pragma once
 // What each tenant, tier and site got out of a simulated run, and the report files.
+#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ struct FleetReport {
   GroupMetrics fleet;
   std::vector<SiteMetrics> sites;
   double makespan_s = 0;
+  // Share of the fleet's GPUs each tier held, per time bin (at most kTimelinePoints bins, each
+  // the mean of SimResult's hourly bins); bin_days = the width of one.
+  double timeline_bin_days = 0;
+  std::vector<std::array<double, kAllTiers.size()>> utilisation_by_tier;
   double fairness_jain = 0;  // Jain's index over tenants' mean slowdown (1 = all equal)
   long long placements = 0, residency_checks = 0, node_failures = 0, events = 0;
   std::vector<std::string> rejected;  // "job: reason", first few
@@ -58,8 +63,11 @@ std::string groups_csv(const std::vector<GroupMetrics>& groups);
 std::string sites_csv(const std::vector<SiteMetrics>& sites);
 std::string format_report_text(const FleetReport& r);
 std::string queue_delay_cdf_svg(const FleetReport& r);
+std::string utilisation_by_tier_csv(const FleetReport& r);
+std::string utilisation_by_tier_svg(const FleetReport& r);
 
-// summary.json, tenants.csv, tiers.csv, data_classes.csv, sites.csv, delay_cdf_by_tier.svg.
+// summary.json, tenants.csv, tiers.csv, data_classes.csv, sites.csv, delay_cdf_by_tier.svg,
+// utilisation_by_tier.csv, utilisation_by_tier.svg.
 void write_report_dir(const std::string& dir, const FleetReport& r);
 
 }  // namespace ct::cluster

@@ -6,6 +6,7 @@
 #include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/cluster/trace_readers.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/hw/catalog.hpp"
 
@@ -37,10 +38,8 @@ Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir) {
     const GeneratorSpec g = parse_generator_spec(req.jobs);
     const auto kinds = load_job_kinds((fs::path(data_dir) / "cluster" / "llm-mix.yaml").string());
     s.workload = generate_jobs(g, kinds, s.tenants, s.fleet.total_gpus(), largest_pool_gpus(s.fleet));
-  } else if (req.jobs_format == "openb") {
-    s.workload = read_openb_pods(req.jobs, 0);
   } else {
-    throw InputError("command line", "--jobs-format", "unknown format '" + req.jobs_format + "' (openb)");
+    s.workload = read_trace(req.jobs_format, req.jobs, 0);
   }
   s.warnings.insert(s.warnings.end(), s.workload.warnings.begin(), s.workload.warnings.end());
   return s;

@@ -4,12 +4,14 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
 #include <tuple>
 
 #include "clustertwin/cluster/event_heap.hpp"
+#include "clustertwin/cluster/kueue_quota.hpp"
 #include "clustertwin/cluster/occupancy.hpp"
 #include "clustertwin/cluster/random.hpp"
 #include "clustertwin/core/error.hpp"
@@ -22,14 +24,16 @@ const char* policy_name(Policy p) {
     case Policy::backfill: return "backfill";
     case Policy::fairshare: return "fairshare";
     case Policy::quota_priority: return "quota-priority";
+    case Policy::kueue: return "kueue";
+    case Policy::slurm_multifactor: return "slurm-multifactor";
   }
   return "?";
 }
 
 Policy parse_policy(const std::string& s) {
-  for (Policy p : {Policy::fifo, Policy::backfill, Policy::fairshare, Policy::quota_priority})
+  for (Policy p : {Policy::fifo, Policy::backfill, Policy::fairshare, Policy::quota_priority, Policy::kueue, Policy::slurm_multifactor})
     if (s == policy_name(p)) return p;
-  throw InputError("command line", "--policy", "unknown policy '" + s + "' (fifo, backfill, fairshare, quota-priority)");
+  throw InputError("command line", "--policy", "unknown policy '" + s + "' (" + kPolicyNames + ")");
 }
 
 namespace {
@@ -50,8 +54,10 @@ struct RunState {
   int run_class = kGeneral;
   int pool = -1;
   std::uint32_t epoch = 0;
-  double remaining_s = 0;  // work left after the last checkpoint
+  double remaining_s = 0;  // run time left: restart overhead + work after the last checkpoint
+  double overhead_s = 0;   // of which restart overhead (reload the checkpoint, warm up)
   double start_s = 0;      // of the current run
+  double queue_order = 0;  // its key in its tenant's queue (see queue_order())
   int checkpoint_site = -1;
   Allocation alloc;
 };
@@ -62,18 +68,20 @@ struct Reservation {
   double extra_gpus = 0;     // GPUs of that pool free at shadow_s beyond the head's need
 };
 
-using QueueKey = std::pair<double, int>;  // (submit time, job index): submit order per tenant
+using QueueKey = std::pair<double, int>;  // (order within the tenant's queue, job index)
 
 class Simulator {
  public:
   Simulator(const Fleet& fleet, const Tenants& tenants, const std::vector<Job>& jobs, const SimOptions& opt)
-      : fleet_(fleet), tenants_(tenants), jobs_(jobs), opt_(opt), occ_(fleet), rng_(opt.seed) {
+      : fleet_(fleet), tenants_(tenants), jobs_(jobs), opt_(opt), occ_(fleet), rng_(opt.seed), kueue_(tenants) {
     run_.resize(jobs.size());
     result_.jobs.resize(jobs.size());
     result_.pool_busy_gpu_s.assign(fleet.pools.size(), 0.0);
     queues_.resize(tenants.list.size());
     tenant_gpus_.assign(tenants.list.size(), 0.0);
     tenant_quota_gpus_.assign(tenants.list.size(), 0);
+    usage_.resize(tenants.list.size());
+    fairshare_factor_.assign(tenants.list.size(), 1.0);
     running_by_end_.resize(fleet.pools.size());
     jobs_on_node_.resize(fleet.nodes.size());
     build_pool_masks();
@@ -96,22 +104,31 @@ class Simulator {
   void fail_nodes(double now);
   void repair_node(int node);
   void schedule_next_failure(double now);
+  static bool preempts(Policy p);
   bool work_left() const { return next_arrival_ < jobs_.size() || pending_ > 0 || running_ > 0; }
 
   // ---- scheduling
   void schedule_pass(double now);
   std::tuple<int, double, double, int> queue_key(int j) const;
   int priority_class(int j) const;
+  bool quota_allows(int j) const { return opt_.policy != Policy::kueue || kueue_.admits(jobs_[j].tenant, whole_gpus(j)); }
+  bool may_preempt(int j, int victim, int j_class) const;
+  double queue_order(int j) const;
+  void enqueue(int j);
+  void update_fairshare_factors(double now);
+  double multifactor_priority_of(int j, double now) const;
+  std::string why_quota_never_admits(int j) const;
   double share_ratio(int tenant) const { return tenant_gpus_[tenant] / tenants_.list[tenant].fair_share_weight; }
   template <class PoolFilter>
   bool try_start(int j, double now, PoolFilter allowed);
   bool try_preempt_for(int j, double now);
-  std::vector<int> victims_in_pool(int pool, int j, int lowest_class) const;
+  std::vector<int> victims_in_pool(int pool, int j) const;
   Reservation reserve_for(int j, double now) const;
   bool backfill(int j, double now, Reservation& r);
   void commit(int j, int pool, Allocation alloc, double now);
   void check_residency(int j, int pool);
   void release(int j, double now);
+  void record_busy(Tier tier, double from_s, double to_s, double gpus);
 
   double job_gpus(int j) const { return jobs_[j].gpus * double(jobs_[j].gpu_milli) / kWholeGpuMilli; }
   // Whole GPUs a job keeps from others: a shared GPU counts as one.
@@ -127,6 +144,10 @@ class Simulator {
   SimResult result_;
 
   std::vector<RunState> run_;
+  KueueLedger kueue_;                                    // kueue only
+  std::vector<DecayedUsage> usage_;                      // slurm-multifactor: per tenant
+  std::vector<double> fairshare_factor_;                 // slurm-multifactor: per tenant, this pass
+  double now_ = 0;                                       // time of the current scheduling pass
   std::vector<std::set<QueueKey>> queues_;               // pending jobs per tenant
   std::vector<double> tenant_gpus_;                      // GPUs held now, per tenant
   std::vector<int> tenant_quota_gpus_;                   // of which within quota
@@ -194,6 +215,7 @@ void Simulator::arrive(int j) {
   const std::uint64_t pools = eligible_pools(job);
   job_pools_[j] = pools;
   std::string why = job.gpus <= 0 ? "asks for no GPUs" : why_never_fits(job, pools);
+  if (why.empty()) why = why_quota_never_admits(j);
   if (!why.empty()) {
     run_[j].state = State::rejected;
     result_.jobs[j].rejected = why;
@@ -201,9 +223,31 @@ void Simulator::arrive(int j) {
   }
   run_[j].state = State::pending;
   run_[j].remaining_s = job.duration_s;
-  queues_[job.tenant].insert({job.submit_s, j});
-  ++pending_;
+  enqueue(j);
   dirty_ = true;
+}
+
+std::string Simulator::why_quota_never_admits(int j) const {
+  const int t = jobs_[j].tenant;
+  if (opt_.policy != Policy::kueue || whole_gpus(j) <= kueue_.max_usage(t)) return "";
+  return "tenant '" + tenants_.list[t].id + "' can never hold " + std::to_string(whole_gpus(j)) + " GPUs under kueue (nominal quota " +
+         std::to_string(tenants_.list[t].quota_gpus) + " plus what its cohort and borrowing limit allow: " +
+         std::to_string(kueue_.max_usage(t)) + ")";
+}
+
+// Smaller first. Submit order, except under slurm-multifactor: the priority without the age
+// cap, which orders one tenant's jobs the same at every time (age grows alike for all).
+double Simulator::queue_order(int j) const {
+  const Job& job = jobs_[j];
+  if (opt_.policy != Policy::slurm_multifactor) return job.submit_s;
+  const MultifactorConfig& c = opt_.multifactor;
+  return c.weight_age * job.submit_s / c.max_age_s - c.weight_job_size * whole_gpus(j) / fleet_.total_gpus();
+}
+
+void Simulator::enqueue(int j) {
+  run_[j].queue_order = queue_order(j);
+  queues_[jobs_[j].tenant].insert({run_[j].queue_order, j});
+  ++pending_;
 }
 
 void Simulator::release(int j, double now) {
@@ -211,6 +255,7 @@ void Simulator::release(int j, double now) {
   const double elapsed_s = now - r.start_s;
   result_.jobs[j].run_gpu_s += elapsed_s * job_gpus(j);
   result_.pool_busy_gpu_s[r.pool] += elapsed_s * job_gpus(j);
+  record_busy(tenants_.list[jobs_[j].tenant].tier, r.start_s, now, job_gpus(j));
   occ_.release(r.alloc);
   for (const Slice& s : r.alloc) {
     auto& on = jobs_on_node_[s.node];
@@ -218,14 +263,30 @@ void Simulator::release(int j, double now) {
   }
   r.alloc.clear();
   running_by_end_[r.pool].erase({r.start_s + r.remaining_s, j});
-  tenant_gpus_[jobs_[j].tenant] -= job_gpus(j);
-  if (r.run_class <= kPartnerInQuota) tenant_quota_gpus_[jobs_[j].tenant] -= whole_gpus(j);
+  const int t = jobs_[j].tenant;
+  usage_[t].advance_to(now, opt_.multifactor.decay_half_life_s);
+  usage_[t].gpus -= job_gpus(j);
+  kueue_.add(t, -whole_gpus(j));
+  tenant_gpus_[t] -= job_gpus(j);
+  if (r.run_class <= kPartnerInQuota) tenant_quota_gpus_[t] -= whole_gpus(j);
   ++r.epoch;
   --running_;
   dirty_ = true;
 }
 
+void Simulator::record_busy(Tier tier, double from_s, double to_s, double gpus) {
+  auto& bins = result_.busy_gpu_s_by_bin_and_tier;
+  const double bin_s = SimResult::kTimelineBinS;
+  from_s -= result_.timeline_origin_s, to_s -= result_.timeline_origin_s;
+  for (auto k = static_cast<std::size_t>(from_s / bin_s); k * bin_s < to_s; ++k) {
+    if (k >= bins.size()) bins.resize(k + 1, {});
+    const double overlap_s = std::min(to_s, (k + 1) * bin_s) - std::max(from_s, k * bin_s);
+    bins[k][static_cast<int>(tier)] += overlap_s * gpus;
+  }
+}
+
 void Simulator::finish(int j, double now) {
+  result_.jobs[j].lost_gpu_s += run_[j].overhead_s * job_gpus(j);  // the last restart's overhead
   release(j, now);
   run_[j].state = State::done;
   run_[j].remaining_s = 0;
@@ -237,9 +298,11 @@ void Simulator::interrupt(int j, double now, bool by_failure) {
   RunState& r = run_[j];
   const Job& job = jobs_[j];
   const double elapsed_s = now - r.start_s;
-  // Work survives up to the last checkpoint written during this run.
+  // Work survives up to the last checkpoint written during this run, after its restart overhead.
+  const double work_left_s = r.remaining_s - r.overhead_s;
+  const double worked_s = std::max(0.0, elapsed_s - r.overhead_s);
   const double saved_s = job.checkpoint_interval_s > 0
-                             ? std::min(r.remaining_s, std::floor(elapsed_s / job.checkpoint_interval_s) * job.checkpoint_interval_s)
+                             ? std::min(work_left_s, std::floor(worked_s / job.checkpoint_interval_s) * job.checkpoint_interval_s)
                              : 0.0;
   result_.jobs[j].lost_gpu_s += (elapsed_s - saved_s) * job_gpus(j);
   if (by_failure) ++result_.jobs[j].failures;
@@ -247,10 +310,10 @@ void Simulator::interrupt(int j, double now, bool by_failure) {
   release(j, now);
   // A job that never checkpointed restarts from zero: no checkpoint constrains where it reruns.
   if (job.checkpoint_interval_s <= 0) r.checkpoint_site = -1;
-  r.remaining_s -= saved_s;
+  r.remaining_s = work_left_s - saved_s + opt_.restart_s;
+  r.overhead_s = opt_.restart_s;
   r.state = State::pending;
-  queues_[job.tenant].insert({job.submit_s, j});  // back in its original submit position
-  ++pending_;
+  enqueue(j);  // back in its original position
 }
 
 void Simulator::fail_nodes(double now) {
@@ -290,6 +353,9 @@ void Simulator::schedule_next_failure(double now) {
 int Simulator::priority_class(int j) const {
   const Job& job = jobs_[j];
   const Tenant& t = tenants_.list[job.tenant];
+  // kueue: within nominal quota, or on borrowed quota (reclaimable); multifactor: the tier (QOS).
+  if (opt_.policy == Policy::kueue) return kueue_.within_nominal(job.tenant, whole_gpus(j)) ? kPartnerInQuota : kGeneral;
+  if (opt_.policy == Policy::slurm_multifactor) return static_cast<int>(t.tier);
   const bool in_quota = tenant_quota_gpus_[job.tenant] + whole_gpus(j) <= t.quota_gpus;
   switch (t.tier) {
     case Tier::internal: return in_quota ? kInternalInQuota : kGeneral;
@@ -311,8 +377,31 @@ std::tuple<int, double, double, int> Simulator::queue_key(int j) const {
       const int c = priority_class(j);
       return {c, c == kGeneral ? share_ratio(job.tenant) : 0.0, job.submit_s, j};
     }
+    case Policy::kueue: return {priority_class(j), 0.0, job.submit_s, j};
+    case Policy::slurm_multifactor: return {0, -multifactor_priority_of(j, now_), job.submit_s, j};
   }
   return {0, 0.0, job.submit_s, j};
+}
+
+double Simulator::multifactor_priority_of(int j, double now) const {
+  const Job& job = jobs_[j];
+  const MultifactorConfig& c = opt_.multifactor;
+  const Tier tier = tenants_.list[job.tenant].tier;
+  return multifactor_priority(c, age_factor(now - job.submit_s, c.max_age_s), fairshare_factor_[job.tenant],
+                              double(whole_gpus(j)) / fleet_.total_gpus(), c.qos_factor(tier));
+}
+
+void Simulator::update_fairshare_factors(double now) {
+  double total_usage = 0, total_weight = 0;
+  for (std::size_t t = 0; t < usage_.size(); ++t) {
+    usage_[t].advance_to(now, opt_.multifactor.decay_half_life_s);
+    total_usage += usage_[t].gpu_s;
+    total_weight += tenants_.list[t].fair_share_weight;
+  }
+  for (std::size_t t = 0; t < usage_.size(); ++t) {
+    const double usage_share = total_usage > 0 ? usage_[t].gpu_s / total_usage : 0.0;
+    fairshare_factor_[t] = classic_fairshare_factor(usage_share, tenants_.list[t].fair_share_weight / total_weight);
+  }
 }
 
 void Simulator::check_residency(int j, int pool) {
@@ -342,12 +431,15 @@ void Simulator::commit(int j, int pool, Allocation alloc, double now) {
   r.checkpoint_site = fleet_.pools[pool].site;
   for (const Slice& s : r.alloc) jobs_on_node_[s.node].push_back(j);
   running_by_end_[pool].insert({now + r.remaining_s, j});
+  usage_[job.tenant].advance_to(now, opt_.multifactor.decay_half_life_s);
+  usage_[job.tenant].gpus += job_gpus(j);
+  kueue_.add(job.tenant, whole_gpus(j));
   tenant_gpus_[job.tenant] += job_gpus(j);
   if (r.run_class <= kPartnerInQuota) tenant_quota_gpus_[job.tenant] += whole_gpus(j);
   JobOutcome& o = result_.jobs[j];
   if (o.first_start_s < 0) o.first_start_s = now;
   o.site = fleet_.pools[pool].site;
-  queues_[job.tenant].erase({job.submit_s, j});
+  queues_[job.tenant].erase({r.queue_order, j});
   --pending_;
   ++running_;
   ++result_.placements;
@@ -356,6 +448,7 @@ void Simulator::commit(int j, int pool, Allocation alloc, double now) {
 
 template <class PoolFilter>
 bool Simulator::try_start(int j, double now, PoolFilter allowed) {
+  if (!quota_allows(j)) return false;
   const Job& job = jobs_[j];
   const std::uint64_t pools = job_pools_[j];
   // jp_preferred: Japanese pools first, then the rest; otherwise fleet order.
@@ -374,36 +467,58 @@ bool Simulator::try_start(int j, double now, PoolFilter allowed) {
   return false;
 }
 
-std::vector<int> Simulator::victims_in_pool(int pool, int j, int lowest_class) const {
+// Whether pending job `j` (of class `j_class`) may evict running job `victim` under the policy.
+bool Simulator::may_preempt(int j, int victim, int j_class) const {
+  const int t = jobs_[j].tenant, vt = jobs_[victim].tenant;
+  switch (opt_.policy) {
+    case Policy::quota_priority: return run_[victim].run_class >= lowest_preemptible_class(j_class);
+    case Policy::kueue:  // reclaimWithinCohort: only a job within nominal quota, from borrowers
+      return j_class == kPartnerInQuota && vt != t && kueue_.same_cohort(t, vt) && run_[victim].run_class == kGeneral &&
+             kueue_.borrowing(vt);
+    case Policy::slurm_multifactor: return opt_.multifactor.qos_preempts(tenants_.list[t].tier, tenants_.list[vt].tier);
+    default: return false;
+  }
+}
+
+std::vector<int> Simulator::victims_in_pool(int pool, int j) const {
+  const int j_class = priority_class(j);
   std::vector<int> candidates;
   for (const auto& [end_s, v] : running_by_end_[pool])
-    if (run_[v].run_class >= lowest_class) candidates.push_back(v);
+    if (may_preempt(j, v, j_class)) candidates.push_back(v);
   // Evict the lowest class first, and within it the most recently started (least work lost).
   std::sort(candidates.begin(), candidates.end(), [&](int a, int b) {
     return std::tie(run_[b].run_class, run_[a].start_s, a) < std::tie(run_[a].run_class, run_[b].start_s, b);
   });
+  // Enough = the GPUs are free in this pool and (kueue) the cohort's quota admits the job.
   std::vector<int> victims;
   int freed = occ_.pool_free_gpus(pool);
+  const bool kueue = opt_.policy == Policy::kueue;
+  std::optional<KueueLedger> quota_after;
+  if (kueue) quota_after = kueue_;
+  auto enough = [&] { return freed >= whole_gpus(j) && (!kueue || quota_after->admits(jobs_[j].tenant, whole_gpus(j))); };
   for (int v : candidates) {
-    if (freed >= whole_gpus(j)) break;
+    if (enough()) break;
+    if (kueue && !quota_after->borrowing(jobs_[v].tenant)) continue;  // reclaim only what is borrowed
     victims.push_back(v);
+    if (kueue) quota_after->add(jobs_[v].tenant, -whole_gpus(v));
     for (const Slice& s : run_[v].alloc)
       if (occ_.node_up(s.node)) freed += std::popcount(s.gpu_mask);
   }
-  return freed >= whole_gpus(j) ? victims : std::vector<int>{};
+  return enough() ? victims : std::vector<int>{};
 }
 
 bool Simulator::try_preempt_for(int j, double now) {
-  const int lowest = lowest_preemptible_class(priority_class(j));
-  if (lowest == kNoVictims) return false;
+  if (opt_.policy == Policy::quota_priority && lowest_preemptible_class(priority_class(j)) == kNoVictims) return false;
+  if (opt_.policy == Policy::kueue && priority_class(j) != kPartnerInQuota) return false;  // only within nominal quota
   for (std::uint64_t m = job_pools_[j]; m; m &= m - 1) {
     const int p = std::countr_zero(m);
-    const std::vector<int> victims = victims_in_pool(p, j, lowest);
+    const std::vector<int> victims = victims_in_pool(p, j);
     if (victims.empty()) continue;
     for (int v : victims) interrupt(v, now, false);
-    // Enough GPUs are free by count; a single-domain job may still not fit (then it waits).
+    // Enough GPUs are free by count; a single-domain job may still not fit, or (kueue) the
+    // cohort still lack quota: then it waits.
     Allocation alloc;
-    if (occ_.place(p, jobs_[j].gpus, jobs_[j].gpu_milli, jobs_[j].single_domain_required, alloc)) {
+    if (quota_allows(j) && occ_.place(p, jobs_[j].gpus, jobs_[j].gpu_milli, jobs_[j].single_domain_required, alloc)) {
       commit(j, p, std::move(alloc), now);
       return true;
     }
@@ -439,9 +554,13 @@ bool Simulator::backfill(int j, double now, Reservation& r) {
   return started;
 }
 
+bool Simulator::preempts(Policy p) { return p == Policy::quota_priority || p == Policy::kueue || p == Policy::slurm_multifactor; }
+
 void Simulator::schedule_pass(double now) {
   if (!dirty_) return;
   dirty_ = false;
+  now_ = now;
+  if (opt_.policy == Policy::slurm_multifactor) update_fairshare_factors(now);
   std::vector<std::set<QueueKey>::iterator> cursor(queues_.size());
   for (std::size_t t = 0; t < queues_.size(); ++t) cursor[t] = queues_[t].begin();
   bool blocked = false;
@@ -459,11 +578,15 @@ void Simulator::schedule_pass(double now) {
     const int j = cursor[pick]->second;
     const auto next = std::next(cursor[pick]);  // commit() erases the current entry
     if (!blocked) {
-      const bool started = try_start(j, now, [](int) { return true; }) ||
-                           (opt_.policy == Policy::quota_priority && try_preempt_for(j, now));
+      const bool started = try_start(j, now, [](int) { return true; }) || (preempts(opt_.policy) && try_preempt_for(j, now));
       cursor[pick] = next;
       if (started) continue;
       if (opt_.policy == Policy::fifo) return;
+      // kueue's BestEffortFIFO: no reservation; the next job is tried, up to the depth.
+      if (opt_.policy == Policy::kueue) {
+        if (++examined_behind_head > opt_.backfill_depth) return;
+        continue;
+      }
       blocked = true;
       reservation = reserve_for(j, now);
       continue;
@@ -478,7 +601,8 @@ SimResult Simulator::run() {
   job_pools_.assign(jobs_.size(), 0);
   for (std::size_t i = 1; i < jobs_.size(); ++i)
     if (jobs_[i].submit_s < jobs_[i - 1].submit_s) throw std::logic_error("simulate: jobs must be sorted by submit time");
-  schedule_next_failure(jobs_.empty() ? 0.0 : jobs_.front().submit_s);
+  result_.timeline_origin_s = jobs_.empty() ? 0.0 : jobs_.front().submit_s;
+  schedule_next_failure(result_.timeline_origin_s);
   while (next_arrival_ < jobs_.size() || !events_.empty()) {
     const double t_arrival = next_arrival_ < jobs_.size() ? jobs_[next_arrival_].submit_s : kNever;
     const double t_event = events_.empty() ? kNever : events_.top().time_s;

@@ -14,6 +14,16 @@
 //                   (general, borrowed capacity; fair share among them), spot; a job within
 //                   quota that does not fit preempts general/borrowed and spot jobs, a general
 //                   job preempts spot jobs; EASY backfill behind a blocked head
+//   kueue           each tenant a Kueue ClusterQueue (kueue_quota.hpp): admitted within its
+//                   nominal quota, or borrowing from its cohort up to the borrowing and lending
+//                   limits; BestEffortFIFO (a job that cannot be admitted or placed does not
+//                   block the next); a job within nominal quota reclaims by preempting jobs of
+//                   other queues of its cohort that run on borrowed quota (reclaimWithinCohort)
+//   slurm-multifactor  Slurm's multifactor priority (slurm_priority.hpp) with EASY backfill and
+//                   QOS preemption (a tier is a QOS). Within one tenant the queue is kept in the
+//                   order of priority before the age factor saturates (jobs older than
+//                   PriorityMaxAge keep that order); across tenants the exact priority decides
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,11 +31,13 @@
 #include "clustertwin/cluster/failures.hpp"
 #include "clustertwin/cluster/fleet.hpp"
 #include "clustertwin/cluster/job.hpp"
+#include "clustertwin/cluster/slurm_priority.hpp"
 #include "clustertwin/cluster/tenants.hpp"
 
 namespace ct::cluster {
 
-enum class Policy { fifo, backfill, fairshare, quota_priority };
+enum class Policy { fifo, backfill, fairshare, quota_priority, kueue, slurm_multifactor };
+inline constexpr const char* kPolicyNames = "fifo, backfill, fairshare, quota-priority, kueue, slurm-multifactor";
 const char* policy_name(Policy p);
 Policy parse_policy(const std::string& s);  // throws InputError
 
@@ -33,6 +45,10 @@ struct SimOptions {
   Policy policy = Policy::fifo;
   FailureModel failures{"none", 0, {{"none", 1, BlastRadius::node}}, 0};
   std::uint64_t seed = 1;
+  MultifactorConfig multifactor;
+  // Restart overhead after a failure or preemption (detect, reschedule, load the checkpoint, warm
+  // up), run on the job's GPUs before its work resumes; counted as lost GPU-time.
+  double restart_s = 0;  // slurm-multifactor only (data/cluster/slurm-multifactor.yaml)
   // Jobs examined behind a blocked head per scheduling pass (Slurm's bf_max_job_test plays the
   // same role); bounds the cost of a pass on a long queue.
   int backfill_depth = 100;
@@ -58,6 +74,11 @@ struct JobOutcome {
 struct SimResult {
   std::vector<JobOutcome> jobs;            // indexed like the input jobs
   std::vector<double> pool_busy_gpu_s;     // per pool
+  // GPU-seconds held per time bin [origin + k x bin, origin + (k+1) x bin) and tier (kAllTiers
+  // order); origin = the first submit time.
+  double timeline_origin_s = 0;
+  static constexpr double kTimelineBinS = 3600;
+  std::vector<std::array<double, kAllTiers.size()>> busy_gpu_s_by_bin_and_tier;
   double makespan_s = 0;                   // last completion
   long long events = 0;
   long long placements = 0;

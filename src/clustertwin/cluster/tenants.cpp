@@ -62,13 +62,24 @@ static std::array<double, 3> load_data_class_shares(const YAML::Node& node, cons
   return shares;
 }
 
+// A whole number of GPUs >= 0, or `fallback` when the key is absent.
+static int load_gpu_count(const YAML::Node& y, const std::string& key, int fallback, const std::string& file,
+                          const std::string& where) {
+  const double v = yaml_number_or(y, key, fallback, file, where);
+  if (v != fallback && (v < 0 || std::floor(v) != v)) throw InputError(file, where + "." + key, "must be a whole number >= 0");
+  return static_cast<int>(v);
+}
+
 static Tenant load_tenant(const YAML::Node& y, const std::string& file, const std::string& where) {
   Tenant t;
   t.id = yaml_string(y, "id", file, where);
   t.tier = parse_tier(yaml_string(y, "tier", file, where), file, where + ".tier");
-  const double quota = yaml_number_or(y, "quota_gpus", 0, file, where);
-  if (quota < 0 || std::floor(quota) != quota) throw InputError(file, where + ".quota_gpus", "must be a whole number >= 0");
-  t.quota_gpus = static_cast<int>(quota);
+  t.quota_gpus = load_gpu_count(y, "quota_gpus", 0, file, where);
+  t.cohort = yaml_string_or(y, "cohort", "");
+  t.borrowing_limit_gpus = load_gpu_count(y, "borrowing_limit_gpus", kNoLimit, file, where);
+  t.lending_limit_gpus = load_gpu_count(y, "lending_limit_gpus", kNoLimit, file, where);
+  if (t.lending_limit_gpus > t.quota_gpus)
+    throw InputError(file, where + ".lending_limit_gpus", "must not exceed quota_gpus (Kueue: lendingLimit <= nominalQuota)");
   t.fair_share_weight = yaml_number_or(y, "fair_share_weight", 1.0, file, where);
   if (t.fair_share_weight <= 0) throw InputError(file, where + ".fair_share_weight", "must be > 0");
   t.submit_share = yaml_number_or(y, "submit_share", 0, file, where);

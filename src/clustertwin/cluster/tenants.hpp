@@ -22,10 +22,18 @@ inline constexpr std::array<DataClass, 3> kAllDataClasses = {DataClass::jp_restr
 const char* data_class_name(DataClass c);
 DataClass parse_data_class(const std::string& s, const std::string& file, const std::string& field);
 
+// Kueue's limits (kueue.sigs.k8s.io/docs/concepts/cluster_queue, "Borrowing limit", "Lending
+// limit"): absent = no limit.
+inline constexpr int kNoLimit = -1;
+
 struct Tenant {
   std::string id;
   Tier tier = Tier::general;
-  int quota_gpus = 0;               // guaranteed (internal) or contracted (partner) GPUs, fleet-wide
+  int quota_gpus = 0;               // guaranteed (internal) or contracted (partner) GPUs, fleet-wide;
+                                    // under --policy kueue the ClusterQueue's nominalQuota
+  std::string cohort;               // kueue: ClusterQueues of one cohort lend each other unused quota
+  int borrowing_limit_gpus = kNoLimit;  // kueue: most GPUs it may use beyond its nominal quota
+  int lending_limit_gpus = kNoLimit;    // kueue: most of its unused nominal quota others may borrow
   double fair_share_weight = 1.0;   // share of the fleet under fairshare, relative to the others
   double submit_share = 0;          // fraction of generated jobs this tenant submits
   std::array<double, 3> data_class_share{0, 0, 1};  // indexed by DataClass, for generated jobs

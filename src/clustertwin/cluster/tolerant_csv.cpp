@@ -1,5 +1,7 @@
 #include "clustertwin/cluster/tolerant_csv.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -8,7 +10,8 @@
 namespace ct::cluster {
 
 CsvTable parse_csv_lines_tolerant(const std::string& text, const std::string& source,
-                                  std::vector<std::string>& warnings) {
+                                  std::vector<std::string>& warnings,
+                                  const std::vector<std::string>& header_if_missing) {
   CsvTable t;
   std::istringstream in(text);
   std::string line;
@@ -26,8 +29,9 @@ CsvTable parse_csv_lines_tolerant(const std::string& text, const std::string& so
       continue;
     }
     if (t.header.empty()) {
-      t.header = std::move(fields);
-      continue;
+      const bool is_header = header_if_missing.empty() || fields == header_if_missing;
+      t.header = is_header ? std::move(fields) : header_if_missing;
+      if (is_header) continue;
     }
     if (fields.size() != t.header.size()) {
       warnings.push_back(source + ": line " + std::to_string(line_no) + ": has " + std::to_string(fields.size()) +
@@ -41,12 +45,29 @@ CsvTable parse_csv_lines_tolerant(const std::string& text, const std::string& so
   return t;
 }
 
-CsvTable read_csv_lines_tolerant(const std::string& path, std::vector<std::string>& warnings) {
+bool parse_int64(const std::string& s, long long& out) {
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && p == end && !s.empty();
+}
+
+bool parse_double(const std::string& s, double& out) {
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && p == end && !s.empty() && std::isfinite(out);
+}
+
+std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "", "cannot open file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_csv_lines_tolerant(ss.str(), path, warnings);
+  return ss.str();
+}
+
+CsvTable read_csv_lines_tolerant(const std::string& path, std::vector<std::string>& warnings,
+                                 const std::vector<std::string>& header_if_missing) {
+  return parse_csv_lines_tolerant(read_text_file(path), path, warnings, header_if_missing);
 }
 
 }  // namespace ct::cluster
