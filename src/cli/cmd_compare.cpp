@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/workload_options.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/config/train_request.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
@@ -14,7 +15,7 @@ namespace ct::cli {
 
 Runner add_compare_command(CLI::App& app) {
   struct Options {
-    std::string file, systems, format = "text";
+    std::string file, systems, format = "text", site;
     TrainRequest flags;
   };
   auto o = std::make_shared<Options>();
@@ -22,6 +23,7 @@ Runner add_compare_command(CLI::App& app) {
   c->add_option("file", o->file, "Comparison YAML (shared fields + a `systems:` list of per-system overrides)");
   c->add_option("--systems", o->systems, "Comma-separated system ids (with the flags below, same layout on each)");
   add_workload_options(c, o->flags);
+  c->add_option("--site", o->site, "Site file (data/sites/*.yaml): energy per token at the facility (x PUE)");
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
@@ -45,12 +47,17 @@ Runner add_compare_command(CLI::App& app) {
       runs.push_back({req.label.empty() ? req.system : req.label,
                       simulate_training_step(s, cat.calibration, {.keep_timeline = false})});
     }
+    EnergySite site;
+    if (!o->site.empty()) {
+      const Site loaded = load_site(o->site);
+      site = {loaded.name.empty() ? loaded.id : loaded.name, loaded.pue};
+    }
     if (o->format == "json")
-      std::cout << compare_to_json(runs).dump(2) << "\n";
+      std::cout << compare_to_json(runs, site).dump(2) << "\n";
     else if (o->format == "csv")
-      std::cout << compare_to_csv(runs);
+      std::cout << compare_to_csv(runs, site);
     else
-      std::cout << format_compare_text(runs);
+      std::cout << format_compare_text(runs, site);
     return 0;
   };
 }

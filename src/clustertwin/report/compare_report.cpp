@@ -12,11 +12,11 @@ namespace {
 struct Row {
   std::string label, system, layout, precision;
   bool feasible;
-  double step_s, tokens_per_gpu, ratio, mfu, joule_per_token;
+  double step_s, tokens_per_gpu, ratio, mfu, joule_per_token, facility_joule_per_token;
   double compute, tp, cp, ep, dp, bubble, other;  // shares of the step
 };
 
-std::vector<Row> rows(const std::vector<ComparedRun>& runs) {
+std::vector<Row> rows(const std::vector<ComparedRun>& runs, const EnergySite& site) {
   std::vector<Row> out;
   const double base = runs.empty() ? 1.0 : runs.front().result.tokens_per_s_per_gpu;
   for (const ComparedRun& c : runs) {
@@ -27,7 +27,7 @@ std::vector<Row> rows(const std::vector<ComparedRun>& runs) {
     out.push_back({c.label, r.scenario.system.id,
                    fmt::format("{} GPUs TP{} PP{} VP{} CP{} EP{} DP{}", l.gpus, l.tp, l.pp, l.vp, l.cp, l.ep, l.dp),
                    std::string(to_string(l.precision)), r.feasible, t, r.tokens_per_s_per_gpu,
-                   r.tokens_per_s_per_gpu / base, r.mfu, r.energy_per_token_j, b.compute_s / t, b.tp_exposed_s / t,
+                   r.tokens_per_s_per_gpu / base, r.mfu, r.energy_per_token_j, r.energy_per_token_j * site.pue, b.compute_s / t, b.tp_exposed_s / t,
                    b.cp_exposed_s / t, b.ep_exposed_s / t, b.dp_exposed_s / t, b.bubble_s / t,
                    (b.optimizer_s + b.overhead_s) / t});
   }
@@ -36,8 +36,8 @@ std::vector<Row> rows(const std::vector<ComparedRun>& runs) {
 
 }  // namespace
 
-std::string format_compare_text(const std::vector<ComparedRun>& runs) {
-  const auto rs = rows(runs);
+std::string format_compare_text(const std::vector<ComparedRun>& runs, const EnergySite& site) {
+  const auto rs = rows(runs, site);
   if (rs.empty()) return "";
   const auto& m = runs.front().result.scenario;
   std::size_t w = 6;
@@ -50,19 +50,21 @@ std::string format_compare_text(const std::vector<ComparedRun>& runs) {
   for (const Row& r : rs)
     o += fmt::format("  {:<{}} {:>9.3f} {:>12.1f} {:>7.2f}x {:>5.1f}% {:>9.3f}   {:>6.1f}% {:>4.1f}% {:>4.1f}% {:>4.1f}% "
                      "{:>4.1f}% {:>5.1f}% {:>4.1f}%{}\n",
-                     r.label, w, r.step_s, r.tokens_per_gpu, r.ratio, 100 * r.mfu, r.joule_per_token, 100 * r.compute,
+                     r.label, w, r.step_s, r.tokens_per_gpu, r.ratio, 100 * r.mfu, r.facility_joule_per_token, 100 * r.compute,
                      100 * r.tp, 100 * r.cp, 100 * r.ep, 100 * r.dp, 100 * r.bubble, 100 * r.other,
                      r.feasible ? "" : "  (does not fit)");
   o += "\n";
   for (const Row& r : rs) o += fmt::format("  {:<{}} {} ({}, {})\n", r.label, w, r.layout, r.system, r.precision);
-  o += "\n  vs 1st: tokens/s per GPU relative to the first system. Shares: of the step time, critical stage.\n"
-       "  J/token: IT energy (GPU at its compute activity + node share), no PUE.\n";
+  o += "\n  vs 1st: tokens/s per GPU relative to the first system. Shares: of the step time, critical stage.\n";
+  o += site.name.empty() ? "  J/token: IT energy (GPU at its compute activity + node share), no PUE (give --site).\n"
+                         : fmt::format("  J/token: facility energy, IT energy (GPU at its compute activity + node share) x PUE "
+                                       "{:.2f} of {}.\n", site.pue, site.name);
   return o;
 }
 
-nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs) {
+nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs, const EnergySite& site) {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();
-  for (const Row& r : rows(runs))
+  for (const Row& r : rows(runs, site))
     j.push_back({{"label", r.label},
                  {"system", r.system},
                  {"layout", r.layout},
@@ -73,19 +75,21 @@ nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs) {
                  {"ratio_to_first", r.ratio},
                  {"mfu", r.mfu},
                  {"energy_per_token_j", r.joule_per_token},
+                 {"facility_energy_per_token_j", r.facility_joule_per_token},
                  {"share", {{"compute", r.compute}, {"tp", r.tp}, {"cp", r.cp}, {"ep", r.ep}, {"dp", r.dp},
                             {"bubble", r.bubble}, {"other", r.other}}}});
   return j;
 }
 
-std::string compare_to_csv(const std::vector<ComparedRun>& runs) {
+std::string compare_to_csv(const std::vector<ComparedRun>& runs, const EnergySite& site) {
   std::string out = csv_line({"label", "system", "layout", "precision", "feasible", "step_time_s", "tokens_per_s_per_gpu",
-                              "ratio_to_first", "mfu", "energy_per_token_j", "share_compute", "share_tp", "share_cp",
+                              "ratio_to_first", "mfu", "energy_per_token_j", "facility_energy_per_token_j", "share_compute", "share_tp", "share_cp",
                               "share_ep", "share_dp", "share_bubble", "share_other"});
-  for (const Row& r : rows(runs))
+  for (const Row& r : rows(runs, site))
     out += csv_line({r.label, r.system, r.layout, r.precision, r.feasible ? "true" : "false", fmt::format("{:.6g}", r.step_s),
                      fmt::format("{:.6g}", r.tokens_per_gpu), fmt::format("{:.4f}", r.ratio), fmt::format("{:.4f}", r.mfu),
-                     fmt::format("{:.6g}", r.joule_per_token), fmt::format("{:.4f}", r.compute), fmt::format("{:.4f}", r.tp),
+                     fmt::format("{:.6g}", r.joule_per_token), fmt::format("{:.6g}", r.facility_joule_per_token),
+                     fmt::format("{:.4f}", r.compute), fmt::format("{:.4f}", r.tp),
                      fmt::format("{:.4f}", r.cp), fmt::format("{:.4f}", r.ep), fmt::format("{:.4f}", r.dp),
                      fmt::format("{:.4f}", r.bubble), fmt::format("{:.4f}", r.other)});
   return out;

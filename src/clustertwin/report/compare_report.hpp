@@ -13,8 +13,14 @@ struct ComparedRun {
   TrainResult result;
 };
 
-std::string format_compare_text(const std::vector<ComparedRun>& runs);
-nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs);
-std::string compare_to_csv(const std::vector<ComparedRun>& runs);
+// The site the energy is counted at: facility energy = IT energy x PUE (none: IT only).
+struct EnergySite {
+  std::string name;  // empty: no site given
+  double pue = 1.0;
+};
+
+std::string format_compare_text(const std::vector<ComparedRun>& runs, const EnergySite& site = {});
+nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs, const EnergySite& site = {});
+std::string compare_to_csv(const std::vector<ComparedRun>& runs, const EnergySite& site = {});
 
 }  // namespace ct
