@@ -143,7 +143,7 @@ TEST(ServeEngine, MD1QueueMeanWaitMatchesClosedForm) {
 TEST(ServeEngine, ContinuousBatchingBeatsOneAtATimeAndConservesTokens) {
   const Catalogs& cat = catalogs();
   ReplicaSpec r{cat.model("llama3-8b"), cat.hardware.system("dgx-h100"), 1, 1, Precision::FP8, 1.0};
-  EngineLimits limits = EngineLimits::from(load_serving_calibration(data_dir()).engine);
+  EngineLimits limits = EngineLimits::from(load_serving_calibration(data_dir()));
   const auto reqs = generate_requests(parse_workload("offline:count=512,input=256,output=64", "test"));
   const ServingResult batched = simulate_serving({r, 1, limits}, cat.calibration, reqs);
   limits.max_batch_size = 1;

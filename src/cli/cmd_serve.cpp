@@ -154,7 +154,7 @@ Runner add_serve_command(CLI::App& app) {
     if (o->tp <= 0 || o->pp <= 0 || o->gpus <= 0 || o->gpus % (o->tp * o->pp) != 0)
       throw InputError("command line", "gpus", "must be a positive multiple of tp x pp");
     d.replicas = o->gpus / (o->tp * o->pp);
-    d.limits = serve::EngineLimits::from(sc.engine);
+    d.limits = serve::EngineLimits::from(sc);
     if (o->max_batch > 0) d.limits.max_batch_size = o->max_batch;
     if (o->max_tokens > 0) d.limits.max_num_batched_tokens = o->max_tokens;
     d.keep_iterations = !o->trace.empty();
@@ -207,7 +207,7 @@ Runner add_serve_plan_command(CLI::App& app) {
     for (std::string id; std::getline(ss, id, ',');) {
       const SystemSpec& sys = cat.hardware.system(id);
       const serve::ReplicaSpec base{model, sys, 1, 1, parse_weights(o->precision), parse_kv_bytes(o->kv_cache)};
-      const serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc.engine),
+      const serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc),
                                                      sc.price_per_gpu_hour(sys.gpu.id));
       if (!p.feasible) {
         std::cout << fmt::format("  {:<14} no plan: {}\n", id, p.reason);

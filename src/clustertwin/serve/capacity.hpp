@@ -44,9 +44,10 @@ ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, cons
 double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
                             int output_tokens, const Slo& slo, long long requests, std::uint64_t seed);
 
-// Layouts tried when the query leaves TP/PP open: TP powers of two inside the NVLink domain that
-// divide the GPUs, PP 1 first, deeper pipelines only when nothing fits without them.
-std::vector<std::pair<int, int>> candidate_layouts(int gpus, int nvlink_domain_gpus, int tp, int pp);
+// Layouts tried when the query leaves TP/PP open: TP powers of two up to `max_tp` (one node: its
+// NVLink domain, or all its GPUs over PCIe) that divide the GPUs, PP 1 first, deeper pipelines
+// only when nothing fits without them.
+std::vector<std::pair<int, int>> candidate_layouts(int gpus, int max_tp, int tp, int pp);
 
 // The layout of `q.gpus` GPUs with the highest throughput per GPU (Offline), or the highest load
 // within the query's latency limits. `base` gives model, system and formats; TP/PP are set here.

@@ -31,14 +31,16 @@ struct Unsupported {
 }  // namespace
 
 std::optional<std::string> system_for_inference_gpu(const std::string& gpu) {
-  // Exact strings of the gpu column. H100/H200 NVL, H100 PCIe, GH200 and RTX PRO 6000 have no
-  // entry in data/hardware/ yet: their rows are unsupported.
+  // Exact strings of the gpu column. H100 PCIe has no entry in data/hardware/ yet: its rows are
+  // unsupported.
   static const std::vector<std::pair<std::string, std::string>> table = {
       {"H100 SXM 80GB", "dgx-h100"},           {"H100 SXM 80GB (DGX H100)", "dgx-h100"},
       {"H200 SXM 141GB", "hgx-h200"},          {"H200 SXM 141GB (DGX H200)", "hgx-h200"},
       {"B200 SXM 180GB", "dgx-b200"},          {"B200 180GB (DGX B200)", "dgx-b200"},
       {"GB200", "gb200-nvl72"},                {"GB200 192GB (GB200 NVL72)", "gb200-nvl72"},
-      {"GB300", "gb300-nvl72"},
+      {"GB300", "gb300-nvl72"},                {"GH200 144GB", "gh200-node"},
+      {"H100 NVL 94GB", "h100-nvl-server"},    {"H200 NVL 141GB", "h200-nvl-server"},
+      {"RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000-server"},
   };
   for (const auto& [k, v] : table)
     if (gpu == k) return v;
@@ -194,7 +196,7 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
     if (cached == cache_.end()) {
       // FP8 KV cache: NVIDIA's MLPerf entries and the ModelOpt FP8/FP4 checkpoints quantise it.
       const ReplicaSpec base{cat_.model(*model_id), sys, 1, 1, *precision, 1.0};
-      cached = cache_.emplace(key, best_throughput(base, q, cat_.calibration, EngineLimits::from(serving_.engine))).first;
+      cached = cache_.emplace(key, best_throughput(base, q, cat_.calibration, EngineLimits::from(serving_))).first;
     }
     const CapacityAnswer& a = cached->second;
     if (!a.feasible) return {"infeasible", a.reason, 0};

@@ -8,8 +8,8 @@
 
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/model/params.hpp"
-#include "clustertwin/parallel/topology.hpp"
 #include "clustertwin/serve/kv_cache.hpp"
+#include "clustertwin/serve/links.hpp"
 
 namespace ct::serve {
 
@@ -54,10 +54,8 @@ IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibra
   const AttentionEfficiency& att = dev.attention.at(AttentionKernel::Native);
   attention_ = {gpu.peak(PeakFormat::BF16), att.fwd_fraction, att.bwd_fraction, cal.kernels.attention_seq_half,
                 launch_s_};
-  if (r_.tp > 1)
-    tp_link_ = group_all_reduce_link(place_group(r_.tp, 1, r_.system.nvlink_domain_gpus), r_.system, dev, cal.network);
-  if (r_.pp > 1)
-    pp_link_ = group_link(place_group(r_.pp, r_.tp, r_.system.nvlink_domain_gpus), r_.system, dev, cal.network);
+  if (r_.tp > 1) tp_link_ = tp_all_reduce_link(r_, dev, cal.network, limits.pcie);
+  if (r_.pp > 1) pp_link_ = pp_hand_off_link(r_, dev, cal.network, limits.pcie);
   overhead_s_ = limits.iteration_overhead_s;
 
   const ModelSpec& m = r_.model;

@@ -15,10 +15,11 @@ constexpr double kNvfp4BlockElements = 16.0;  // one FP8 (1 byte) scale per bloc
 constexpr double kMxfp8BlockElements = 32.0;  // one E8M0 (1 byte) scale per block
 }  // namespace
 
-EngineLimits EngineLimits::from(const EngineDefaults& d) {
+EngineLimits EngineLimits::from(const ServingCalibration& c) {
+  const EngineDefaults& d = c.engine;
   return {d.kv_block_tokens,        d.max_num_batched_tokens, d.max_batch_size,
           d.kv_free_memory_fraction, d.kv_watermark_fraction,  d.activation_bytes_per_batched_token_hidden,
-          d.iteration_overhead_s};
+          d.iteration_overhead_s,   c.pcie};
 }
 
 double weight_bytes_per_param(Precision p) {

@@ -30,7 +30,8 @@ struct EngineLimits {
   double kv_watermark_fraction = 0.01;
   double activation_bytes_per_token_hidden = 24;  // forward workspace per batched token / hidden
   double iteration_overhead_s = 0;
-  static EngineLimits from(const EngineDefaults& d);
+  PcieCollectives pcie;  // how the replica's GPUs talk where they share no NVLink domain
+  static EngineLimits from(const ServingCalibration& c);
 };
 
 // Bytes of one weight element as stored, block scales included: NVFP4 shares one FP8 scale per
