@@ -25,7 +25,8 @@ constexpr double kAllReducesPerLayer = 2.0;
 // Attention FLOPs per query-key pair and head dimension: QK^T and PV, a multiply-add each.
 constexpr double kAttentionFlopsPerPairDim = 4.0;
 
-double gemm_fraction_for(const DeviceCalibration& dev, PeakFormat f) {
+double gemm_fraction_for(const DeviceCalibration& dev, PeakFormat f, const ServingKernels& kernels) {
+  if (f == PeakFormat::FP4 && kernels.nvfp4_gemm_fraction > 0) return kernels.nvfp4_gemm_fraction;
   if (auto it = dev.gemm_fraction.find(f); it != dev.gemm_fraction.end()) return it->second;
   // No micro-benchmark for this format: assume the next wider format's fraction of its own peak.
   if (f == PeakFormat::FP4)
@@ -46,11 +47,11 @@ IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibra
   hbm_bytes_per_s_ = gpu.hbm_bytes_per_s * dev.hbm_fraction;
   launch_s_ = cal.kernels.launch_overhead_s;
   operand_bytes_ = weight_bytes_per_param(r_.weights);
-  gemm_ = {gpu.peak(fmt), gemm_fraction_for(dev, fmt) * dev.sustained_tensor_fraction, hbm_bytes_per_s_,
+  gemm_ = {gpu.peak(fmt), gemm_fraction_for(dev, fmt, limits.kernels), hbm_bytes_per_s_,
            gpu.sm_count, cal.kernels.gemm_tile_m, cal.kernels.gemm_tile_n, launch_s_};
   lm_head_gemm_ = gemm_;
   lm_head_gemm_.peak_flops = gpu.peak(PeakFormat::BF16);
-  lm_head_gemm_.achievable_fraction = gemm_fraction_for(dev, PeakFormat::BF16) * dev.sustained_tensor_fraction;
+  lm_head_gemm_.achievable_fraction = gemm_fraction_for(dev, PeakFormat::BF16, limits.kernels);
   const AttentionEfficiency& att = dev.attention.at(AttentionKernel::Native);
   attention_ = {gpu.peak(PeakFormat::BF16), att.fwd_fraction, att.bwd_fraction, cal.kernels.attention_seq_half,
                 launch_s_};

@@ -19,7 +19,7 @@ EngineLimits EngineLimits::from(const ServingCalibration& c) {
   const EngineDefaults& d = c.engine;
   return {d.kv_block_tokens,        d.max_num_batched_tokens, d.max_batch_size,
           d.kv_free_memory_fraction, d.kv_watermark_fraction,  d.activation_bytes_per_batched_token_hidden,
-          d.iteration_overhead_s,   c.pcie};
+          d.iteration_overhead_s,   c.pcie, c.kernels};
 }
 
 double weight_bytes_per_param(Precision p) {

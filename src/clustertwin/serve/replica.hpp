@@ -31,6 +31,7 @@ struct EngineLimits {
   double activation_bytes_per_token_hidden = 24;  // forward workspace per batched token / hidden
   double iteration_overhead_s = 0;
   PcieCollectives pcie;  // how the replica's GPUs talk where they share no NVLink domain
+  ServingKernels kernels;  // inference-kernel efficiencies that override devices.yaml
   static EngineLimits from(const ServingCalibration& c);
 };
 

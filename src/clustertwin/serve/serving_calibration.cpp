@@ -22,6 +22,16 @@ PcieCollectives load_pcie_collectives(const YAML::Node& root, const std::string&
   return p;
 }
 
+ServingKernels load_serving_kernels(const YAML::Node& root, const std::string& file) {
+  const YAML::Node n = root["kernels"];
+  if (!n || !n.IsMap()) throw InputError(file, "kernels", "missing section");
+  ServingKernels k;
+  k.nvfp4_gemm_fraction = yaml_number(n, "nvfp4_gemm_fraction", file, "kernels");
+  if (k.nvfp4_gemm_fraction < 0 || k.nvfp4_gemm_fraction > 1)
+    throw InputError(file, "kernels.nvfp4_gemm_fraction", "must be in [0, 1]");
+  return k;
+}
+
 }  // namespace
 
 ServingCalibration load_serving_calibration(const std::string& data_dir) {
@@ -45,6 +55,7 @@ ServingCalibration load_serving_calibration(const std::string& data_dir) {
     throw InputError(file, "engine.kv_watermark_fraction", "must be in [0, 1)");
   if (d.iteration_overhead_s < 0) throw InputError(file, "engine.iteration_overhead_us", "must be >= 0");
   c.pcie = load_pcie_collectives(root, file);
+  c.kernels = load_serving_kernels(root, file);
   if (const YAML::Node p = root["gpu_hour_usd"]; p && p.IsMap()) {
     for (const auto& kv : p) {
       const std::string id = kv.first.as<std::string>();
