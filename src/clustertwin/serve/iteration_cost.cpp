@@ -25,6 +25,13 @@ constexpr double kAllReducesPerLayer = 2.0;
 // Attention FLOPs per query-key pair and head dimension: QK^T and PV, a multiply-add each.
 constexpr double kAttentionFlopsPerPairDim = 4.0;
 
+// HBM bytes an MoE layer moves outside its expert GEMMs, per token: the dispatch reads the hidden
+// state and writes one copy per chosen expert (1 + k), the combine reads the k expert outputs
+// and writes their weighted sum (k + 1), in BF16.
+double moe_dispatch_combine_bytes_per_token(double hidden, int top_k) {
+  return 2.0 * (top_k + 1.0) * hidden * kActivationBytes;
+}
+
 double gemm_fraction_for(const DeviceCalibration& dev, PeakFormat f, const ServingKernels& kernels) {
   if (f == PeakFormat::FP4 && kernels.nvfp4_gemm_fraction > 0) return kernels.nvfp4_gemm_fraction;
   if (auto it = dev.gemm_fraction.find(f); it != dev.gemm_fraction.end()) return it->second;
@@ -131,8 +138,9 @@ double IterationCostModel::layer_group_time_s(const LayerGroup& g, const Iterati
     const double compute_s = flops / (attention_.peak_flops * attention_.fwd_fraction);
     attention_s += std::max(read_s, compute_s) + launch_s_;
   }
-  const double elementwise_s =
-      cost::memory_bound_time_s(tokens * hidden * kActivationBytes * kElementwisePassesPerLayer, hbm_bytes_per_s_, launch_s_);
+  double elementwise_bytes = tokens * hidden * kActivationBytes * kElementwisePassesPerLayer;
+  if (g.moe) elementwise_bytes += tokens * moe_dispatch_combine_bytes_per_token(hidden, r_.model.moe.top_k);
+  const double elementwise_s = cost::memory_bound_time_s(elementwise_bytes, hbm_bytes_per_s_, launch_s_);
   const double comm_s =
       r_.tp > 1 ? kAllReducesPerLayer * cost::all_reduce_time_s(tokens * hidden * kActivationBytes, r_.tp, tp_link_) : 0.0;
   out.gemm_s += g.count * gemm_s;
