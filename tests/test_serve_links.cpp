@@ -1,5 +1,5 @@
-// Serving simulator: which link a replica's collectives cross (NVLink, PCIe, scale-out) and the
-// MoE expert reads of a decode step, against hand arithmetic.
+// Serving simulator: which link a replica's collectives cross (NVLink, PCIe, scale-out), the MoE
+// expert reads of a decode step and attention data parallelism, against hand arithmetic.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +10,9 @@
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/serve/iteration_cost.hpp"
+#include "clustertwin/serve/kv_cache.hpp"
 #include "clustertwin/serve/links.hpp"
+#include "clustertwin/serve/replica.hpp"
 #include "clustertwin/serve/serving_calibration.hpp"
 
 namespace ct::serve {
@@ -124,6 +126,42 @@ TEST(ServeMoe, SecondDecodeTokenReadsTheNewlyTouchedExperts) {
   const double hbm = 8e12 * cat.calibration.device("b200").hbm_fraction;
   const double expected_s = 48 * 7.5 * expert_bytes / hbm;
   EXPECT_NEAR(cost.breakdown(two).gemm_s - cost.breakdown(one).gemm_s, expected_s, 0.01 * expected_s);
+}
+
+TEST(ServeAttentionDp, MlaLatentIsNoLongerReplicatedOverTheRanks) {
+  ReplicaSpec r = replica_on("deepseek-v3", "dgx-b200", 8, 1);
+  // FP8 latent cache: 61 layers x (512 + 64) x 1 byte = 35,136 bytes per token on every TP rank...
+  EXPECT_DOUBLE_EQ(replica_kv_bytes_per_token_per_gpu(r), 61.0 * 576);
+  // ...while with attention DP a token lives on one rank only: 35,136 / 8 per GPU on average.
+  r.attention_dp = true;
+  EXPECT_DOUBLE_EQ(replica_kv_bytes_per_token_per_gpu(r), 61.0 * 576 / 8);
+}
+
+TEST(ServeAttentionDp, EveryRankKeepsAllAttentionWeights) {
+  ReplicaSpec r = replica_on("llama3.1-70b", "dgx-h100", 8, 1);
+  r.weights = Precision::FP8;
+  // Llama 3.1 70B attention per layer: Q and O 8192 x 8192 each, K and V 8192 x 1024 each.
+  const double attention_params = 80.0 * (2 * 8192.0 * 8192 + 2 * 8192.0 * 1024);
+  EXPECT_DOUBLE_EQ(attention_weight_params(r.model), attention_params);
+  const EngineLimits limits;
+  const double split = plan_memory(r, limits, catalogs().calibration.memory).weight_bytes_per_gpu;
+  r.attention_dp = true;
+  const double replicated = plan_memory(r, limits, catalogs().calibration.memory).weight_bytes_per_gpu;
+  // FP8: one byte per weight; each rank adds the 7/8 of the attention weights it did not hold.
+  EXPECT_NEAR(replicated - split, attention_params * 7.0 / 8.0, 1.0);
+}
+
+TEST(ServeAttentionDp, OneAllReduceWorthOfTrafficPerLayerInsteadOfTwo) {
+  const Catalogs& cat = catalogs();
+  ReplicaSpec r{cat.model("qwen3-235b-a22b"), cat.hardware.system("dgx-h100"), 8, 1, Precision::FP8, 1.0};
+  EngineLimits limits;
+  limits.iteration_overhead_s = 0;
+  IterationBatch b;
+  b.add_prefill_chunk(4096, 0);
+  const double tp_comm_s = IterationCostModel(r, cat.calibration, limits).breakdown(b).comm_s;
+  r.attention_dp = true;
+  const double dp_comm_s = IterationCostModel(r, cat.calibration, limits).breakdown(b).comm_s;
+  EXPECT_NEAR(dp_comm_s, 0.5 * tp_comm_s, 1e-12);
 }
 
 }  // namespace

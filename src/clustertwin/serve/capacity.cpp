@@ -84,7 +84,8 @@ CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, 
     if (slo.latency_bound())
       rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, slo, per_replica, q.seed);
     else
-      rps = offline_run(r, limits, cal, q.input_tokens, q.output_tokens, per_replica).requests_per_s;
+      rps = offline_run(r, limits, cal, q.input_tokens, q.output_tokens,
+                        std::max(per_replica, q.min_requests_per_replica)).requests_per_s;
     const double per_gpu = rps * q.output_tokens / (tp * pp);
     if (per_gpu > best.output_tokens_per_s_per_gpu) best = {true, "", tp, pp, replicas, per_gpu, rps};
   }

@@ -93,6 +93,7 @@ ValidationTables load_validation_tables(const std::string& data_dir) {
   ValidationTables t;
   t.trtllm_bench_requests = yaml_positive_int(m, "trtllm_bench_requests", file, "mlperf");
   t.server_trial_requests_per_gpu = yaml_positive_int(m, "server_trial_requests_per_gpu", file, "mlperf");
+  t.offline_min_requests_per_replica = yaml_positive_int(m, "offline_min_requests_per_replica", file, "mlperf");
   for (const auto& kv : m) {
     const std::string id = kv.first.as<std::string>();
     if (!kv.second.IsMap() || id == "sources") continue;
@@ -175,6 +176,7 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
       q.input_tokens = static_cast<int>(std::lround(bench->input_tokens));
       q.output_tokens = static_cast<int>(std::lround(bench->output_tokens));
       q.requests = bench->samples;
+      q.min_requests_per_replica = tables_.offline_min_requests_per_replica;
     } else {
       throw Unsupported{"input/output lengths not published"};
     }
@@ -189,9 +191,9 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
 
     if (q.ttft_limit_s > 0) q.requests = std::min(q.requests, q.gpus * tables_.server_trial_requests_per_gpu);
     // Rows of one run (system and per-GPU throughput) share one simulation.
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, *system_id,
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, *system_id,
                                         to_string(*precision), q.gpus, q.tp, q.pp, q.input_tokens, q.output_tokens,
-                                        q.requests, q.ttft_limit_s, q.tpot_limit_s);
+                                        q.requests, q.min_requests_per_replica, q.ttft_limit_s, q.tpot_limit_s);
     auto cached = cache_.find(key);
     if (cached == cache_.end()) {
       // FP8 KV cache: NVIDIA's MLPerf entries and the ModelOpt FP8/FP4 checkpoints quantise it.

@@ -20,8 +20,11 @@ constexpr double kActivationBytes = 2.0;
 // Per token and layer, two RMSNorms (read + write) and two residual adds (read two, write one):
 // (1 + 1) x 2 + (2 + 1) x 2 = 10 passes over the hidden state per layer.
 constexpr double kElementwisePassesPerLayer = 10.0;
-// Megatron-style TP: one all-reduce after attention and one after the MLP in every layer.
+// Megatron-style TP: one all-reduce after attention and one after the MLP in every layer. With
+// attention DP the batch is all-gathered before the MoE/MLP and reduce-scattered after it: the
+// bytes and steps of one all-reduce.
 constexpr double kAllReducesPerLayer = 2.0;
+constexpr double kAllReducesPerLayerWithAttentionDp = 1.0;
 // Attention FLOPs per query-key pair and head dimension: QK^T and PV, a multiply-add each.
 constexpr double kAttentionFlopsPerPairDim = 4.0;
 
@@ -84,9 +87,13 @@ IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibra
     groups_.push_back(g);
   }
   const std::int64_t kv_layers = std::max<std::int64_t>(1, kv_cache_layers(m));
-  kv_bytes_per_token_per_layer_ =
-      kv_bytes_per_token_per_gpu(m, r_.kv_element_bytes, r_.tp, 1) / static_cast<double>(kv_layers);
-  attention_heads_per_gpu_ = std::ceil(static_cast<double>(m.heads) / r_.tp);
+  ReplicaSpec one_stage = r_;
+  one_stage.pp = 1;
+  kv_bytes_per_token_per_layer_ = replica_kv_bytes_per_token_per_gpu(one_stage) / static_cast<double>(kv_layers);
+  // With attention DP a rank runs all heads over 1/tp of the sequences: the same work per GPU as
+  // heads split evenly.
+  const double heads = static_cast<double>(m.heads);
+  attention_heads_per_gpu_ = r_.attention_dp ? heads / r_.tp : std::ceil(heads / r_.tp);
   if (m.mla.enabled()) {
     // Prefill runs MLA as ordinary attention (192-wide QK, 128-wide V for DeepSeek-V3); decode
     // absorbs the up-projections and attends over the latent: QK over kv_lora + rope, V over kv_lora.
@@ -103,12 +110,12 @@ double IterationCostModel::distinct_experts(double tokens, int num_experts, int 
   return e * (1.0 - std::pow(1.0 - static_cast<double>(top_k) / e, tokens));
 }
 
-double IterationCostModel::projection_time_s(double tokens, double params) const {
+double IterationCostModel::projection_time_s(double tokens, double params, double shards) const {
   if (params <= 0 || tokens <= 0) return 0.0;
   // All of a layer part's matrices as one GEMM of the same FLOPs and weight bytes: exact for the
   // roofline's two terms, approximate only in wave quantisation.
   const double hidden = static_cast<double>(r_.model.hidden);
-  const cost::GemmShape s{tokens, params / hidden / r_.tp, hidden, 1};
+  const cost::GemmShape s{tokens, params / hidden / shards, hidden, 1};
   return cost::gemm_time_s(s, gemm_, operand_bytes_, kActivationBytes);
 }
 
@@ -116,7 +123,11 @@ double IterationCostModel::layer_group_time_s(const LayerGroup& g, const Iterati
                                               IterationBreakdown& out) const {
   const double tokens = b.tokens();
   const double hidden = static_cast<double>(r_.model.hidden);
-  double gemm_s = projection_time_s(tokens, g.mixer_params) + projection_time_s(tokens, g.dense_ffn_params);
+  const double tp = r_.tp;
+  const bool replicated_mixer = r_.attention_dp && g.attention;  // all weights, 1/tp of the tokens
+  double gemm_s = replicated_mixer ? projection_time_s(tokens / tp, g.mixer_params, 1)
+                                   : projection_time_s(tokens, g.mixer_params, tp);
+  gemm_s += projection_time_s(tokens, g.dense_ffn_params, tp);
   if (g.moe) {
     const MoeSpec& moe = r_.model.moe;
     const double experts = distinct_experts(tokens, moe.num_experts, moe.top_k);
@@ -141,8 +152,9 @@ double IterationCostModel::layer_group_time_s(const LayerGroup& g, const Iterati
   double elementwise_bytes = tokens * hidden * kActivationBytes * kElementwisePassesPerLayer;
   if (g.moe) elementwise_bytes += tokens * moe_dispatch_combine_bytes_per_token(hidden, r_.model.moe.top_k);
   const double elementwise_s = cost::memory_bound_time_s(elementwise_bytes, hbm_bytes_per_s_, launch_s_);
+  const double all_reduces = r_.attention_dp ? kAllReducesPerLayerWithAttentionDp : kAllReducesPerLayer;
   const double comm_s =
-      r_.tp > 1 ? kAllReducesPerLayer * cost::all_reduce_time_s(tokens * hidden * kActivationBytes, r_.tp, tp_link_) : 0.0;
+      r_.tp > 1 ? all_reduces * cost::all_reduce_time_s(tokens * hidden * kActivationBytes, r_.tp, tp_link_) : 0.0;
   out.gemm_s += g.count * gemm_s;
   out.attention_s += g.count * attention_s;
   out.elementwise_s += g.count * elementwise_s;
