@@ -101,14 +101,6 @@ TEST(ServeLinks, ServingYamlCarriesThePcieAndKernelCalibration) {
   EXPECT_DOUBLE_EQ(limits.kernels.nvfp4_gemm_fraction, sc.kernels.nvfp4_gemm_fraction);
 }
 
-TEST(ServeMoe, DistinctExpertsOfABatchByHand) {
-  // 16 tokens each choosing 8 of 128 experts: 128 (1 - (120/128)^16) = 82.4225 experts touched.
-  EXPECT_NEAR(IterationCostModel::distinct_experts(16, 128, 8), 82.42251130217052, 1e-9);
-  // One token touches exactly its top-k; a large batch touches them all.
-  EXPECT_NEAR(IterationCostModel::distinct_experts(1, 128, 8), 8.0, 1e-12);
-  EXPECT_NEAR(IterationCostModel::distinct_experts(1e5, 128, 8), 128.0, 1e-9);
-}
-
 TEST(ServeMoe, SecondDecodeTokenReadsTheNewlyTouchedExperts) {
   const Catalogs& cat = catalogs();
   ReplicaSpec r{cat.model("qwen3-30b-a3b"), cat.hardware.system("dgx-b200"), 1, 1, Precision::FP8, 1.0};
