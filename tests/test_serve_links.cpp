@@ -101,12 +101,17 @@ TEST(ServeLinks, ServingYamlCarriesThePcieAndKernelCalibration) {
   EXPECT_DOUBLE_EQ(limits.kernels.nvfp4_gemm_fraction, sc.kernels.nvfp4_gemm_fraction);
 }
 
-TEST(ServeMoe, SecondDecodeTokenReadsTheNewlyTouchedExperts) {
-  const Catalogs& cat = catalogs();
-  ReplicaSpec r{cat.model("qwen3-30b-a3b"), cat.hardware.system("dgx-b200"), 1, 1, Precision::FP8, 1.0};
+// Iteration costs of `r` without the host overhead, so differences are device time only.
+IterationCostModel device_cost(const ReplicaSpec& r) {
   EngineLimits limits;
   limits.iteration_overhead_s = 0;
-  const IterationCostModel cost(r, cat.calibration, limits);
+  return IterationCostModel(r, catalogs().calibration, limits);
+}
+
+TEST(ServeMoe, SecondDecodeTokenReadsTheNewlyTouchedExperts) {
+  const Catalogs& cat = catalogs();
+  const IterationCostModel cost = device_cost(
+      {cat.model("qwen3-30b-a3b"), cat.hardware.system("dgx-b200"), 1, 1, Precision::FP8, 1.0});
   IterationBatch one, two;
   one.add_decode(100);
   two.add_decode(100);
@@ -146,13 +151,11 @@ TEST(ServeAttentionDp, EveryRankKeepsAllAttentionWeights) {
 TEST(ServeAttentionDp, OneAllReduceWorthOfTrafficPerLayerInsteadOfTwo) {
   const Catalogs& cat = catalogs();
   ReplicaSpec r{cat.model("qwen3-235b-a22b"), cat.hardware.system("dgx-h100"), 8, 1, Precision::FP8, 1.0};
-  EngineLimits limits;
-  limits.iteration_overhead_s = 0;
   IterationBatch b;
   b.add_prefill_chunk(4096, 0);
-  const double tp_comm_s = IterationCostModel(r, cat.calibration, limits).breakdown(b).comm_s;
+  const double tp_comm_s = device_cost(r).breakdown(b).comm_s;
   r.attention_dp = true;
-  const double dp_comm_s = IterationCostModel(r, cat.calibration, limits).breakdown(b).comm_s;
+  const double dp_comm_s = device_cost(r).breakdown(b).comm_s;
   EXPECT_NEAR(dp_comm_s, 0.5 * tp_comm_s, 1e-12);
 }
 
