@@ -98,6 +98,8 @@ TEST(ServeIterationCost, MoeReadsOnlyTheExpertsTokensReach) {
   EXPECT_NEAR(IterationCostModel::distinct_experts(1000, 8, 2), 8.0, 1e-9);
   // Two tokens, top-2 of 8: 8 (1 - (6/8)^2) = 3.5 distinct experts on average.
   EXPECT_NEAR(IterationCostModel::distinct_experts(2, 8, 2), 3.5, 1e-12);
+  // 16 tokens each choosing 8 of 128 experts: 128 (1 - (120/128)^16) = 82.4225 experts touched.
+  EXPECT_NEAR(IterationCostModel::distinct_experts(16, 128, 8), 82.42251130217052, 1e-9);
 }
 
 TEST(ServeMemory, ModelThatDoesNotFitIsAResultWithAReason) {
@@ -143,7 +145,7 @@ TEST(ServeEngine, MD1QueueMeanWaitMatchesClosedForm) {
 TEST(ServeEngine, ContinuousBatchingBeatsOneAtATimeAndConservesTokens) {
   const Catalogs& cat = catalogs();
   ReplicaSpec r{cat.model("llama3-8b"), cat.hardware.system("dgx-h100"), 1, 1, Precision::FP8, 1.0};
-  EngineLimits limits = EngineLimits::from(load_serving_calibration(data_dir()).engine);
+  EngineLimits limits = EngineLimits::from(load_serving_calibration(data_dir()));
   const auto reqs = generate_requests(parse_workload("offline:count=512,input=256,output=64", "test"));
   const ServingResult batched = simulate_serving({r, 1, limits}, cat.calibration, reqs);
   limits.max_batch_size = 1;

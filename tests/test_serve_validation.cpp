@@ -21,8 +21,11 @@ TEST(ServeValidationTables, GpuStrings) {
   EXPECT_EQ(system_for_inference_gpu("B200 180GB (DGX B200)"), "dgx-b200");
   EXPECT_EQ(system_for_inference_gpu("GB200 192GB (GB200 NVL72)"), "gb200-nvl72");
   EXPECT_EQ(system_for_inference_gpu("GB300"), "gb300-nvl72");
-  EXPECT_FALSE(system_for_inference_gpu("H200 NVL 141GB"));  // no catalog entry yet
-  EXPECT_FALSE(system_for_inference_gpu("RTX PRO 6000 Blackwell Server Edition"));
+  EXPECT_EQ(system_for_inference_gpu("H200 NVL 141GB"), "h200-nvl-server");
+  EXPECT_EQ(system_for_inference_gpu("H100 NVL 94GB"), "h100-nvl-server");
+  EXPECT_EQ(system_for_inference_gpu("GH200 144GB"), "gh200-node");
+  EXPECT_EQ(system_for_inference_gpu("RTX PRO 6000 Blackwell Server Edition"), "rtx-pro-6000-server");
+  EXPECT_FALSE(system_for_inference_gpu("H100 PCIe 80GB"));  // no catalog entry yet
 }
 
 TEST(ServeValidationTables, ModelStrings) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Predict every row of the measured training data and render validation/REPORT.md.
+# Predict every row of the measured training and inference data and render validation/REPORT.md
+# and validation/INFERENCE_REPORT.md.
 # Usage: validation/run.sh   (or `make validate`, which builds first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,7 @@ build/clustertwin validate training --cases ../shared/data/measured_training.csv
   --out validation/predicted_training.csv
 # render_report.py prints the acceptance lines to stdout
 python3 validation/render_report.py --pred validation/predicted_training.csv --out validation/REPORT.md
+
+build/clustertwin validate inference --cases ../shared/data/measured_inference.csv \
+  --out validation/predicted_inference.csv
+python3 validation/render_inference_report.py validation/predicted_inference.csv validation/INFERENCE_REPORT.md

@@ -72,9 +72,9 @@ serve::Slo parse_slo(const std::string& s) {
 }
 
 std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r) {
-  std::string o = fmt::format("clustertwin serve: {} on {} x {} ({} replicas of TP {} x PP {}), {} weights\n",
+  std::string o = fmt::format("clustertwin serve: {} on {} x {} ({} replicas of TP {} x PP {}{}), {} weights\n",
                               d.replica.model.name, d.gpus(), d.replica.system.gpu.name, d.replicas, d.replica.tp,
-                              d.replica.pp, to_string(d.replica.weights));
+                              d.replica.pp, d.replica.attention_dp ? ", attention DP" : "", to_string(d.replica.weights));
   o += fmt::format("  memory per GPU   weights {:.1f} GB, workspace {:.1f} GB, KV cache {:.1f} GB ({} blocks per engine)\n",
                    r.memory.weight_bytes_per_gpu / 1e9, r.memory.activation_bytes_per_gpu / 1e9,
                    r.memory.kv_bytes_per_gpu / 1e9, r.memory.kv_blocks_per_engine);
@@ -129,6 +129,7 @@ Runner add_serve_command(CLI::App& app) {
   struct Options {
     std::string model, system, precision = "fp8", kv_cache = "fp8", workload, duration = "60s", format = "text", trace;
     int gpus = 0, tp = 1, pp = 1, max_batch = 0, max_tokens = 0;
+    bool attention_dp = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* c = app.add_subcommand("serve", "Simulate LLM serving: every request through a vLLM/TensorRT-LLM style engine");
@@ -145,16 +146,17 @@ Runner add_serve_command(CLI::App& app) {
   c->add_option("--max-tokens", o->max_tokens, "Token budget per iteration (default: serving.yaml)");
   c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   c->add_option("--trace", o->trace, "Write engine 0's iterations as a Chrome trace");
+  c->add_flag("--attention-dp", o->attention_dp, "Attention data-parallel over the TP ranks (MoE engines)");
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
     serve::Deployment d;
     d.replica = {cat.model(o->model), cat.hardware.system(o->system), o->tp, o->pp, parse_weights(o->precision),
-                 parse_kv_bytes(o->kv_cache)};
+                 parse_kv_bytes(o->kv_cache), o->attention_dp};
     if (o->tp <= 0 || o->pp <= 0 || o->gpus <= 0 || o->gpus % (o->tp * o->pp) != 0)
       throw InputError("command line", "gpus", "must be a positive multiple of tp x pp");
     d.replicas = o->gpus / (o->tp * o->pp);
-    d.limits = serve::EngineLimits::from(sc.engine);
+    d.limits = serve::EngineLimits::from(sc);
     if (o->max_batch > 0) d.limits.max_batch_size = o->max_batch;
     if (o->max_tokens > 0) d.limits.max_num_batched_tokens = o->max_tokens;
     d.keep_iterations = !o->trace.empty();
@@ -207,7 +209,7 @@ Runner add_serve_plan_command(CLI::App& app) {
     for (std::string id; std::getline(ss, id, ',');) {
       const SystemSpec& sys = cat.hardware.system(id);
       const serve::ReplicaSpec base{model, sys, 1, 1, parse_weights(o->precision), parse_kv_bytes(o->kv_cache)};
-      const serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc.engine),
+      const serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc),
                                                      sc.price_per_gpu_hour(sys.gpu.id));
       if (!p.feasible) {
         std::cout << fmt::format("  {:<14} no plan: {}\n", id, p.reason);

@@ -32,6 +32,7 @@ GpuSpec parse_gpu(const YAML::Node& n, const std::string& file, const std::strin
   g.hbm_bytes = yaml_number(n, "hbm_capacity_gb", file, at) * units::kGB;
   g.hbm_bytes_per_s = yaml_number(n, "hbm_bandwidth_tb_s", file, at) * units::kTB;
   g.nvlink_bytes_per_s = yaml_number(n, "nvlink_unidir_gb_s", file, at) * units::kGB;
+  g.pcie_bytes_per_s = yaml_number_or(n, "pcie_unidir_gb_s", 0.0, file, at) * units::kGB;
   g.sm_count = yaml_positive_int(n, "sm_count", file, at);
   g.l2_bytes = yaml_number_or(n, "l2_cache_mb", 0.0, file, at) * units::kMB;
   g.tdp_w = yaml_number(n, "tdp_w", file, at);
@@ -117,8 +118,10 @@ HardwareCatalog HardwareCatalog::load(const std::string& dir) {
     s.rack_power_w = yaml_number_or(n, "rack_power_w", 0.0, sys_file, at);
     s.storage_write_bytes_per_s_per_node =
         yaml_number_or(n, "storage_write_gb_s_per_node", 0.0, sys_file, at) * units::kGB;
-    if (s.nvlink_domain_gpus < s.gpus_per_node && s.nvlink_domain_gpus != 1)
-      throw InputError(sys_file, at + ".nvlink_domain_gpus", "smaller than gpus_per_node");
+    // An NVLink domain smaller than the node is a PCIe server with NVLink-bridged cards (pairs,
+    // quads) or none (1): the domains must tile the node.
+    if (s.nvlink_domain_gpus < s.gpus_per_node && s.gpus_per_node % s.nvlink_domain_gpus != 0)
+      throw InputError(sys_file, at + ".nvlink_domain_gpus", "smaller than gpus_per_node and does not divide it");
     cat.systems_[s.id] = std::move(s);
   });
   return cat;

@@ -14,6 +14,7 @@ struct GpuSpec {
   double hbm_bytes = 0;
   double hbm_bytes_per_s = 0;
   double nvlink_bytes_per_s = 0;  // per GPU, one direction
+  double pcie_bytes_per_s = 0;    // host link (PCIe) per GPU, one direction; 0 = not in the catalog
   int sm_count = 0;
   double l2_bytes = 0;
   double tdp_w = 0;

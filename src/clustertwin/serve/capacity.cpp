@@ -1,5 +1,6 @@
 #include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/core/units.hpp"
+#include "clustertwin/serve/links.hpp"
 
 #include <fmt/format.h>
 
@@ -50,11 +51,11 @@ double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, co
   return lo;
 }
 
-std::vector<std::pair<int, int>> candidate_layouts(int gpus, int nvlink_domain_gpus, int tp, int pp) {
+std::vector<std::pair<int, int>> candidate_layouts(int gpus, int max_tp, int tp, int pp) {
   std::vector<std::pair<int, int>> out;
   const std::vector<int> tps = tp > 0 ? std::vector<int>{tp} : [&] {
     std::vector<int> v;
-    for (int t = 1; t <= std::min(gpus, nvlink_domain_gpus); t *= 2)
+    for (int t = 1; t <= std::min(gpus, max_tp); t *= 2)
       if (gpus % t == 0) v.push_back(t);
     return v;
   }();
@@ -71,7 +72,7 @@ CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, 
   best.reason = "no layout of the GPUs fits the model";
   const Slo slo{q.ttft_limit_s, q.tpot_limit_s};
   int fitted_pp = 0;
-  for (const auto& [tp, pp] : candidate_layouts(q.gpus, base.system.nvlink_domain_gpus, q.tp, q.pp)) {
+  for (const auto& [tp, pp] : candidate_layouts(q.gpus, max_tensor_parallel_gpus(base.system), q.tp, q.pp)) {
     if (fitted_pp > 0 && pp > fitted_pp) break;  // deeper pipelines only when shallower ones do not fit
     ReplicaSpec r = base;
     r.tp = tp, r.pp = pp;
@@ -83,7 +84,8 @@ CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, 
     if (slo.latency_bound())
       rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, slo, per_replica, q.seed);
     else
-      rps = offline_run(r, limits, cal, q.input_tokens, q.output_tokens, per_replica).requests_per_s;
+      rps = offline_run(r, limits, cal, q.input_tokens, q.output_tokens,
+                        std::max(per_replica, q.min_requests_per_replica)).requests_per_s;
     const double per_gpu = rps * q.output_tokens / (tp * pp);
     if (per_gpu > best.output_tokens_per_s_per_gpu) best = {true, "", tp, pp, replicas, per_gpu, rps};
   }
@@ -100,7 +102,7 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
   double best_cost = std::numeric_limits<double>::infinity();
   bool any_fit = false;
   for (int gpus = 1; gpus <= q.max_gpus_per_replica; gpus *= 2) {
-    for (const auto& [tp, pp] : candidate_layouts(gpus, base.system.nvlink_domain_gpus, 0, 0)) {
+    for (const auto& [tp, pp] : candidate_layouts(gpus, max_tensor_parallel_gpus(base.system), 0, 0)) {
       if (tp * pp != gpus) continue;
       ReplicaSpec r = base;
       r.tp = tp, r.pp = pp;

@@ -23,6 +23,7 @@ struct CapacityQuery {
   int tp = 0, pp = 0;  // 0 = search
   int input_tokens = 0, output_tokens = 0;
   long long requests = 1000;  // simulated requests (all replicas together)
+  long long min_requests_per_replica = 0;  // saturated runs: at least this many per replica (steady state)
   double ttft_limit_s = 0, tpot_limit_s = 0;
   std::uint64_t seed = 1;
 };
@@ -44,12 +45,14 @@ ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, cons
 double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
                             int output_tokens, const Slo& slo, long long requests, std::uint64_t seed);
 
-// Layouts tried when the query leaves TP/PP open: TP powers of two inside the NVLink domain that
-// divide the GPUs, PP 1 first, deeper pipelines only when nothing fits without them.
-std::vector<std::pair<int, int>> candidate_layouts(int gpus, int nvlink_domain_gpus, int tp, int pp);
+// Layouts tried when the query leaves TP/PP open: TP powers of two up to `max_tp` (one node: its
+// NVLink domain, or all its GPUs over PCIe) that divide the GPUs, PP 1 first, deeper pipelines
+// only when nothing fits without them.
+std::vector<std::pair<int, int>> candidate_layouts(int gpus, int max_tp, int tp, int pp);
 
 // The layout of `q.gpus` GPUs with the highest throughput per GPU (Offline), or the highest load
-// within the query's latency limits. `base` gives model, system and formats; TP/PP are set here.
+// within the query's latency limits. `base` gives model, system and formats; TP/PP are set here
+// (attention DP is not searched: see docs/serving.md).
 CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, const Calibration& cal,
                                const EngineLimits& limits);
 

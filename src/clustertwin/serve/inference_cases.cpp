@@ -31,14 +31,16 @@ struct Unsupported {
 }  // namespace
 
 std::optional<std::string> system_for_inference_gpu(const std::string& gpu) {
-  // Exact strings of the gpu column. H100/H200 NVL, H100 PCIe, GH200 and RTX PRO 6000 have no
-  // entry in data/hardware/ yet: their rows are unsupported.
+  // Exact strings of the gpu column. H100 PCIe has no entry in data/hardware/ yet: its rows are
+  // unsupported.
   static const std::vector<std::pair<std::string, std::string>> table = {
       {"H100 SXM 80GB", "dgx-h100"},           {"H100 SXM 80GB (DGX H100)", "dgx-h100"},
       {"H200 SXM 141GB", "hgx-h200"},          {"H200 SXM 141GB (DGX H200)", "hgx-h200"},
       {"B200 SXM 180GB", "dgx-b200"},          {"B200 180GB (DGX B200)", "dgx-b200"},
       {"GB200", "gb200-nvl72"},                {"GB200 192GB (GB200 NVL72)", "gb200-nvl72"},
-      {"GB300", "gb300-nvl72"},
+      {"GB300", "gb300-nvl72"},                {"GH200 144GB", "gh200-node"},
+      {"H100 NVL 94GB", "h100-nvl-server"},    {"H200 NVL 141GB", "h200-nvl-server"},
+      {"RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000-server"},
   };
   for (const auto& [k, v] : table)
     if (gpu == k) return v;
@@ -91,6 +93,7 @@ ValidationTables load_validation_tables(const std::string& data_dir) {
   ValidationTables t;
   t.trtllm_bench_requests = yaml_positive_int(m, "trtllm_bench_requests", file, "mlperf");
   t.server_trial_requests_per_gpu = yaml_positive_int(m, "server_trial_requests_per_gpu", file, "mlperf");
+  t.offline_min_requests_per_replica = yaml_positive_int(m, "offline_min_requests_per_replica", file, "mlperf");
   for (const auto& kv : m) {
     const std::string id = kv.first.as<std::string>();
     if (!kv.second.IsMap() || id == "sources") continue;
@@ -173,6 +176,7 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
       q.input_tokens = static_cast<int>(std::lround(bench->input_tokens));
       q.output_tokens = static_cast<int>(std::lround(bench->output_tokens));
       q.requests = bench->samples;
+      q.min_requests_per_replica = tables_.offline_min_requests_per_replica;
     } else {
       throw Unsupported{"input/output lengths not published"};
     }
@@ -187,14 +191,14 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
 
     if (q.ttft_limit_s > 0) q.requests = std::min(q.requests, q.gpus * tables_.server_trial_requests_per_gpu);
     // Rows of one run (system and per-GPU throughput) share one simulation.
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, *system_id,
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, *system_id,
                                         to_string(*precision), q.gpus, q.tp, q.pp, q.input_tokens, q.output_tokens,
-                                        q.requests, q.ttft_limit_s, q.tpot_limit_s);
+                                        q.requests, q.min_requests_per_replica, q.ttft_limit_s, q.tpot_limit_s);
     auto cached = cache_.find(key);
     if (cached == cache_.end()) {
       // FP8 KV cache: NVIDIA's MLPerf entries and the ModelOpt FP8/FP4 checkpoints quantise it.
       const ReplicaSpec base{cat_.model(*model_id), sys, 1, 1, *precision, 1.0};
-      cached = cache_.emplace(key, best_throughput(base, q, cat_.calibration, EngineLimits::from(serving_.engine))).first;
+      cached = cache_.emplace(key, best_throughput(base, q, cat_.calibration, EngineLimits::from(serving_))).first;
     }
     const CapacityAnswer& a = cached->second;
     if (!a.feasible) return {"infeasible", a.reason, 0};

@@ -33,6 +33,7 @@ struct ValidationTables {
   std::map<std::string, MlperfBenchmark> mlperf;
   long long trtllm_bench_requests = 3000;
   long long server_trial_requests_per_gpu = 250;  // Poisson requests per bisection trial
+  long long offline_min_requests_per_replica = 3000;  // MLPerf Offline is a steady-state run
 };
 // The `mlperf:` section of data/calibration/serving.yaml.
 ValidationTables load_validation_tables(const std::string& data_dir);

@@ -64,7 +64,8 @@ class IterationCostModel {
     double dense_ffn_params = 0; // dense MLP, or the shared experts + router of an MoE layer
   };
   double layer_group_time_s(const LayerGroup& g, const IterationBatch& b, IterationBreakdown& out) const;
-  double projection_time_s(double tokens, double params) const;
+  // `params` of one layer part split over `shards` GPUs, applied to `tokens` tokens.
+  double projection_time_s(double tokens, double params, double shards) const;
 
   ReplicaSpec r_;
   std::vector<LayerGroup> groups_;

@@ -18,8 +18,19 @@ struct ReplicaSpec {
   int pp = 1;
   Precision weights = Precision::BF16;  // GEMM weight and activation format
   double kv_element_bytes = 2.0;        // 2 = BF16 KV cache, 1 = FP8 KV cache
+  // Attention data parallelism (TensorRT-LLM enable_attention_dp, SGLang --enable-dp-attention):
+  // each of the TP ranks attends its own share of the sequences with all heads and a full copy
+  // of the attention weights; only the MoE/MLP part is split over the ranks.
+  bool attention_dp = false;
   int gpus() const { return tp * pp; }
 };
+
+// KV-cache bytes one GPU holds per token of the replica's batch: heads split by TP, or with
+// attention DP the whole token's cache on the one rank that owns the sequence (1/tp on average,
+// and no replication of MLA latents or of KV heads fewer than the ranks).
+double replica_kv_bytes_per_token_per_gpu(const ReplicaSpec& r);
+// Attention projection weights of the whole model (the part attention DP replicates).
+double attention_weight_params(const ModelSpec& m);
 
 // Engine limits of a replica (defaults from serving.yaml, overridable per run).
 struct EngineLimits {
@@ -30,7 +41,9 @@ struct EngineLimits {
   double kv_watermark_fraction = 0.01;
   double activation_bytes_per_token_hidden = 24;  // forward workspace per batched token / hidden
   double iteration_overhead_s = 0;
-  static EngineLimits from(const EngineDefaults& d);
+  PcieCollectives pcie;  // how the replica's GPUs talk where they share no NVLink domain
+  ServingKernels kernels;  // inference-kernel efficiencies that override devices.yaml
+  static EngineLimits from(const ServingCalibration& c);
 };
 
 // Bytes of one weight element as stored, block scales included: NVFP4 shares one FP8 scale per

@@ -9,6 +9,31 @@ double ServingCalibration::price_per_gpu_hour(const std::string& gpu_id) const {
   return it == gpu_hour_usd.end() ? 0.0 : it->second;
 }
 
+namespace {
+
+PcieCollectives load_pcie_collectives(const YAML::Node& root, const std::string& file) {
+  const YAML::Node n = root["pcie"];
+  if (!n || !n.IsMap()) throw InputError(file, "pcie", "missing section");
+  PcieCollectives p;
+  p.bus_fraction = yaml_number(n, "all_reduce_bus_fraction", file, "pcie");
+  p.latency_s = yaml_number(n, "step_latency_us", file, "pcie") * 1e-6;
+  if (p.bus_fraction <= 0 || p.bus_fraction > 1) throw InputError(file, "pcie.all_reduce_bus_fraction", "must be in (0, 1]");
+  if (p.latency_s < 0) throw InputError(file, "pcie.step_latency_us", "must be >= 0");
+  return p;
+}
+
+ServingKernels load_serving_kernels(const YAML::Node& root, const std::string& file) {
+  const YAML::Node n = root["kernels"];
+  if (!n || !n.IsMap()) throw InputError(file, "kernels", "missing section");
+  ServingKernels k;
+  k.nvfp4_gemm_fraction = yaml_number(n, "nvfp4_gemm_fraction", file, "kernels");
+  if (k.nvfp4_gemm_fraction < 0 || k.nvfp4_gemm_fraction > 1)
+    throw InputError(file, "kernels.nvfp4_gemm_fraction", "must be in [0, 1]");
+  return k;
+}
+
+}  // namespace
+
 ServingCalibration load_serving_calibration(const std::string& data_dir) {
   const std::string file = data_dir + "/calibration/serving.yaml";
   const YAML::Node root = load_yaml_file(file);
@@ -29,6 +54,8 @@ ServingCalibration load_serving_calibration(const std::string& data_dir) {
   if (d.kv_watermark_fraction < 0 || d.kv_watermark_fraction >= 1)
     throw InputError(file, "engine.kv_watermark_fraction", "must be in [0, 1)");
   if (d.iteration_overhead_s < 0) throw InputError(file, "engine.iteration_overhead_us", "must be >= 0");
+  c.pcie = load_pcie_collectives(root, file);
+  c.kernels = load_serving_kernels(root, file);
   if (const YAML::Node p = root["gpu_hour_usd"]; p && p.IsMap()) {
     for (const auto& kv : p) {
       const std::string id = kv.first.as<std::string>();

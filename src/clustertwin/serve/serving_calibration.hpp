@@ -17,8 +17,23 @@ struct EngineDefaults {
   double iteration_overhead_s = 1.5e-3; // host-side cost of one engine iteration
 };
 
+// GPU-to-GPU traffic over PCIe (GPUs of one node outside a shared NVLink domain): achievable NCCL
+// bus bandwidth as a fraction of the card's one-way PCIe bandwidth, and the cost of one step.
+struct PcieCollectives {
+  double bus_fraction = 0.5;
+  double latency_s = 1e-5;
+};
+
+// Kernel efficiencies measured for inference kernels where devices.yaml (shared with training)
+// has only an assumption.
+struct ServingKernels {
+  double nvfp4_gemm_fraction = 0;  // block-scaled FP4 GEMM / dense FP4 peak; 0 = devices.yaml value
+};
+
 struct ServingCalibration {
   EngineDefaults engine;
+  PcieCollectives pcie;
+  ServingKernels kernels;
   std::map<std::string, double> gpu_hour_usd;  // by GPU id
 
   // Price of one GPU-hour, or 0 when the file has none for this GPU.
