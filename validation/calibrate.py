@@ -130,10 +130,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--exclude-source", action="append", default=[],
                     help="hold rows whose source contains this text out of the fit (repeatable)")
+    ap.add_argument("--keep-attention", action="store_true",
+                    help="leave the attention fractions as they are (they trade off against the sustained tensor "
+                         "fraction along a flat valley of the objective)")
     args = ap.parse_args()
     EXCLUDE.extend(args.exclude_source)
     params = [generation_param(g) for g in GENERATIONS]
-    params += [attention_param("flash2"), attention_param("native")]
+    if not args.keep_attention:
+        params += [attention_param("flash2"), attention_param("native")]
     params.append(runtime_param("kernels", "launch_overhead_us", 0.5, 20.0))
     params.append(profile_param("megatron-core", "ep_comm_overlap", 0.0, 0.95))
     for prof in ("megatron-core", "pytorch-fsdp"):
