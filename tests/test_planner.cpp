@@ -153,3 +153,17 @@ TEST(PlanOptions, Quantities) {
   EXPECT_THROW(parse_gpu_counts("8:4:2", "gpus"), InputError);
   EXPECT_THROW(parse_token_count("lots", "tokens"), InputError);
 }
+
+TEST(Planner, WhenNothingFitsTheClosestAlternativesNeedTheLeastMemory) {
+  PlanRequest r = small_request("llama3.1-405b", "dgx-h100", 8, Objective::Time, 4096);
+  const PlanResult res = plan_training(r, catalogs().calibration);
+  ASSERT_EQ(res.feasible, 0);
+  EXPECT_TRUE(res.top.empty());
+  const auto closest = closest_alternatives(res, 3);
+  ASSERT_EQ(closest.size(), 3u);
+  double least = res.candidates.front().memory_bytes;
+  for (const PlanCandidate& c : res.candidates) least = std::min(least, c.memory_bytes);
+  EXPECT_EQ(res.candidates[closest[0]].memory_bytes, least);
+  EXPECT_LE(res.candidates[closest[0]].memory_bytes, res.candidates[closest[1]].memory_bytes);
+  EXPECT_GT(res.candidates[closest[0]].memory_bytes, r.system.gpu.hbm_bytes);
+}

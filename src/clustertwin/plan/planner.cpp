@@ -222,6 +222,21 @@ std::string explain(const PlanResult& r) {
 
 }  // namespace
 
+std::vector<std::size_t> closest_alternatives(const PlanResult& r, std::size_t n) {
+  const auto& c = r.candidates;
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (c[i].simulated || r.simulated == 0) rows.push_back(i);
+  auto closer = [&](std::size_t a, std::size_t b) {
+    const double ka = r.simulated ? c[a].run.wall_time_s : c[a].memory_bytes;
+    const double kb = r.simulated ? c[b].run.wall_time_s : c[b].memory_bytes;
+    return ka != kb ? ka < kb : a < b;
+  };
+  std::sort(rows.begin(), rows.end(), closer);
+  rows.resize(std::min(rows.size(), n));
+  return rows;
+}
+
 PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress,
                          const WorkSharing& sharing) {
   PlanResult res;

@@ -77,6 +77,9 @@ struct PlanResult {
 using Progress = std::function<void(int done, int total)>;
 
 std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req);
+// When no layout meets the request: the `n` closest to doing so, i.e. the fastest simulated ones
+// (they miss the deadline), or, when none fits in memory, those that need the least memory.
+std::vector<std::size_t> closest_alternatives(const PlanResult& r, std::size_t n);
 PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const Progress& progress = {},
                          const WorkSharing& sharing = {});
 double objective_of(Objective o, const RunProjection& run);

@@ -49,7 +49,12 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
   }
   if (r.top.empty()) {
     o += "\n  no layout meets the request.";
-    if (req.deadline_s) o += fmt::format(" The fastest feasible layouts miss the {:.0f}-day deadline:", *req.deadline_s / kDay);
+    if (r.feasible == 0)
+      o += fmt::format(" None fits in the {:.0f} GB of a GPU; these need the least memory (more GPUs, --zero zero3 or "
+                       "fp8 would lower it):",
+                       req.system.gpu.hbm_bytes / units::kGB);
+    else if (req.deadline_s)
+      o += fmt::format(" The fastest feasible layouts miss the {:.0f}-day deadline:", *req.deadline_s / kDay);
     o += "\n";
   }
   auto table = [&](const std::vector<std::size_t>& rows, const char* title) {
@@ -60,6 +65,12 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
     int rank = 0;
     for (std::size_t i : rows) {
       const PlanCandidate& c = r.candidates[i];
+      if (!c.simulated) {  // not run: only its layout and memory are known
+        o += fmt::format("  {:>4} {:>6} {:<28} {:>4} {:>6} {:>8} {:>6} {:>6.1f}   (does not fit)\n", ++rank, c.layout.gpus,
+                         layout_label(c.layout), recompute_short(c.layout.recompute), to_string(c.layout.precision), "-",
+                         "-", c.memory_bytes / units::kGB);
+        continue;
+      }
       o += fmt::format("  {:>4} {:>6} {:<28} {:>4} {:>6} {:>8.3f} {:>5.1f}% {:>6.1f} {:>7.1f} {:>9.3g} {:>8.1f} {:>10.1f} {:>7.0f}\n",
                        ++rank, c.layout.gpus, layout_label(c.layout), recompute_short(c.layout.recompute),
                        to_string(c.layout.precision), c.step_time_s, 100 * c.mfu, c.memory_bytes / units::kGB,
@@ -67,15 +78,7 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
                        c.run.co2_tonnes);
     }
   };
-  std::vector<std::size_t> rows = r.top;
-  if (rows.empty()) {  // closest alternatives: the fastest simulated layouts
-    for (std::size_t i = 0; i < r.candidates.size(); ++i)
-      if (r.candidates[i].simulated) rows.push_back(i);
-    std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
-      return r.candidates[a].run.wall_time_s < r.candidates[b].run.wall_time_s;
-    });
-    rows.resize(std::min<std::size_t>(rows.size(), 5));
-  }
+  const std::vector<std::size_t> rows = r.top.empty() ? closest_alternatives(r, 5) : r.top;
   table(rows, r.top.empty() ? "closest alternatives" : "best layouts");
   if (!r.pareto.empty()) table(r.pareto, "Pareto front (time, cost, energy) among the simulated layouts");
   if (!r.top.empty()) {
@@ -136,6 +139,10 @@ nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r)
   j["infeasible_reasons"] = r.infeasible_reasons;
   j["top"] = nlohmann::ordered_json::array();
   for (std::size_t i : r.top) j["top"].push_back(candidate_json(r.candidates[i]));
+  if (r.top.empty()) {
+    j["closest_alternatives"] = nlohmann::ordered_json::array();
+    for (std::size_t i : closest_alternatives(r, 5)) j["closest_alternatives"].push_back(candidate_json(r.candidates[i]));
+  }
   j["pareto"] = nlohmann::ordered_json::array();
   for (std::size_t i : r.pareto) j["pareto"].push_back(candidate_json(r.candidates[i]));
   j["explanation"] = r.explanation;
