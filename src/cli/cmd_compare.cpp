@@ -7,6 +7,7 @@
 #include "cli/workload_options.hpp"
 #include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/config/train_request.hpp"
+#include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/compare_report.hpp"
@@ -15,7 +16,7 @@ namespace ct::cli {
 
 Runner add_compare_command(CLI::App& app) {
   struct Options {
-    std::string file, systems, format = "text", site;
+    std::string file, systems, format = "text", site, plot;
     TrainRequest flags;
   };
   auto o = std::make_shared<Options>();
@@ -24,6 +25,7 @@ Runner add_compare_command(CLI::App& app) {
   c->add_option("--systems", o->systems, "Comma-separated system ids (with the flags below, same layout on each)");
   add_workload_options(c, o->flags);
   c->add_option("--site", o->site, "Site file (data/sites/*.yaml): energy per token at the facility (x PUE)");
+  c->add_option("--plot", o->plot, "Write an SVG: where each system's time goes, per million tokens");
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
@@ -52,6 +54,7 @@ Runner add_compare_command(CLI::App& app) {
       const Site loaded = load_site(o->site);
       site = {loaded.name.empty() ? loaded.id : loaded.name, loaded.pue};
     }
+    if (!o->plot.empty()) write_file_atomically(o->plot, compare_svg(runs));
     if (o->format == "json")
       std::cout << compare_to_json(runs, site).dump(2) << "\n";
     else if (o->format == "csv")

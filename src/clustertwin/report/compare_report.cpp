@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "clustertwin/core/csv.hpp"
+#include "clustertwin/report/svg_plot.hpp"
 
 namespace ct {
 namespace {
@@ -93,6 +94,21 @@ std::string compare_to_csv(const std::vector<ComparedRun>& runs, const EnergySit
                      fmt::format("{:.4f}", r.cp), fmt::format("{:.4f}", r.ep), fmt::format("{:.4f}", r.dp),
                      fmt::format("{:.4f}", r.bubble), fmt::format("{:.4f}", r.other)});
   return out;
+}
+
+std::string compare_svg(const std::vector<ComparedRun>& runs) {
+  std::vector<StackedBar> bars;
+  for (const Row& r : rows(runs, {})) {
+    // GPU-seconds per million tokens = 1e6 / (tokens/s/GPU); the shares split it.
+    const double total = r.tokens_per_gpu > 0 ? 1e6 / r.tokens_per_gpu : 0;
+    bars.push_back({r.label, {total * r.compute, total * r.tp, total * r.cp, total * r.ep, total * r.dp, total * r.bubble,
+                              total * r.other}});
+  }
+  const std::string model = runs.empty() ? "" : runs.front().result.scenario.model.name;
+  return svg_stacked_bars({"Where the time goes: " + model, "system", "GPU-seconds per million tokens (lower is faster)"},
+                          {"compute", "exposed TP", "exposed CP", "exposed EP all-to-all", "exposed DP", "pipeline bubble",
+                           "optimizer and overhead"},
+                          bars);
 }
 
 }  // namespace ct

@@ -22,5 +22,7 @@ struct EnergySite {
 std::string format_compare_text(const std::vector<ComparedRun>& runs, const EnergySite& site = {});
 nlohmann::ordered_json compare_to_json(const std::vector<ComparedRun>& runs, const EnergySite& site = {});
 std::string compare_to_csv(const std::vector<ComparedRun>& runs, const EnergySite& site = {});
+// Stacked bars: GPU-seconds per million tokens per system, split by where the step's time goes.
+std::string compare_svg(const std::vector<ComparedRun>& runs);
 
 }  // namespace ct

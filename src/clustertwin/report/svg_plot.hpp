@@ -20,4 +20,14 @@ struct PlotSpec {
 
 std::string svg_line_plot(const PlotSpec& spec, const std::vector<PlotSeries>& series);
 
+// Horizontal-axis categories, each a bar stacked from `segments` (same order in every bar).
+struct StackedBar {
+  std::string label;
+  std::vector<double> values;  // one per segment, >= 0
+};
+
+// Stacked bars with a legend naming the segments; y runs from 0 to the tallest bar.
+std::string svg_stacked_bars(const PlotSpec& spec, const std::vector<std::string>& segments,
+                             const std::vector<StackedBar>& bars);
+
 }  // namespace ct
