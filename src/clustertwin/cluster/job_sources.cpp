@@ -203,21 +203,21 @@ int draw_gpus(std::mt19937_64& rng, const JobKind& k, int max_job_gpus) {
   return std::min(k.gpu_choices[i], max_job_gpus);
 }
 
-// A system among the pools that can hold `gpus` (JP ones only when restricted), by pool GPUs;
-// empty when none can.
-std::string draw_system(std::mt19937_64& rng, const std::vector<PoolOffer>& pools, int gpus, bool jp_only) {
-  std::vector<double> w;
-  for (const PoolOffer& p : pools) w.push_back(p.gpus >= gpus && (p.in_japan || !jp_only) ? p.gpus : 0.0);
-  if (std::all_of(w.begin(), w.end(), [](double x) { return x <= 0; })) return "";
-  return pools[weighted_index(rng, w)].system;
-}
-
-// Pins a training job to a system and takes its run from the step simulator. Where the failure
-// rate is 0 there is no Young/Daly interval and the kind's interval stays.
+// Pins a training job to a system and takes its run from the step simulator. The system is drawn
+// among the pools that can hold the job (JP ones only for jp_restricted) with weight pool GPUs /
+// the job's compute time there, so each pool gets load in proportion to its GPUs (a faster
+// system runs more jobs). Where the failure rate is 0 there is no Young/Daly interval and the
+// kind's interval stays. No pool holds it: left unpinned, the scheduler rejects it with the reason.
 void apply_simulated_run(std::mt19937_64& rng, const JobKind& k, const DurationSource& src, Job& j) {
-  j.system = draw_system(rng, src.pools, j.gpus, j.data_class == DataClass::jp_restricted);
-  if (j.system.empty()) return;  // no pool holds it: the scheduler rejects it with the reason
-  const SimulatedRun& r = src.cache->get(k.training, j.system, j.gpus, src.source + ": kind " + k.id);
+  const std::string where = src.source + ": kind " + k.id;
+  std::vector<double> w;
+  for (const PoolOffer& p : src.pools) {
+    const bool fits = p.gpus >= j.gpus && (p.in_japan || j.data_class != DataClass::jp_restricted);
+    w.push_back(fits ? p.gpus / src.cache->get(k.training, p.system, j.gpus, where).compute_s : 0.0);
+  }
+  if (std::all_of(w.begin(), w.end(), [](double x) { return x <= 0; })) return;
+  j.system = src.pools[weighted_index(rng, w)].system;
+  const SimulatedRun& r = src.cache->get(k.training, j.system, j.gpus, where);
   j.duration_s = r.compute_s;
   j.checkpoint_write_s = r.checkpoint_write_s;
   if (r.checkpoint_interval_s > 0) j.checkpoint_interval_s = r.checkpoint_interval_s;
