@@ -9,7 +9,9 @@
 #include "clustertwin/cluster/fleet.hpp"
 #include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/metrics.hpp"
+#include "clustertwin/cluster/scenario.hpp"
 #include "clustertwin/cluster/simulator.hpp"
+#include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/hw/catalog.hpp"
@@ -56,8 +58,12 @@ const BenchInputs& inputs(int jobs) {
   spec.jobs = jobs;
   spec.seed = 7;
   spec.offered_load = 0.9;
-  in.workload = generate_jobs(spec, load_job_kinds(data_dir() + "/cluster/llm-mix.yaml"), in.tenants, in.fleet.total_gpus(), 4000);
+  spec.simulated_durations = true;  // training jobs timed by the step simulator, Young/Daly checkpoints
   in.failures = load_failure_model(data_dir() + "/cluster/failures.yaml", "llama3");
+  const Catalogs catalogs = Catalogs::load(data_dir());
+  TrainingRunCache steps(catalogs, fleet_reliability(data_dir(), in.failures));
+  const DurationSource src{&steps, pool_offers(in.fleet), "llm-mix.yaml"};
+  in.workload = generate_jobs(spec, load_job_kinds(data_dir() + "/cluster/llm-mix.yaml"), in.tenants, in.fleet.total_gpus(), 4000, &src);
   return cache.emplace(jobs, std::move(in)).first->second;
 }
 

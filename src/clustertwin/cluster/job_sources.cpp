@@ -52,6 +52,7 @@ void TraceCollector::add(const RecordedJob& r, int line) {
   if (r.end_s < r.start_s) return malformed(line, names_.end + ": before " + names_.start);
   Job job;
   job.name = r.name;
+  job.owner = r.owner;
   job.tenant = tenant_;
   job.submit_s = r.submit_s;
   job.gpus = r.gpus;
@@ -142,6 +143,14 @@ std::vector<JobKind> load_job_kinds(const std::string& path) {
     j.duration_max_s = yaml_number(k, "duration_max_s", path, w);
     j.checkpoint_interval_s = yaml_number(k, "checkpoint_interval_s", path, w);
     j.single_domain_required = yaml_bool_or(k, "single_domain_required", false, path, w);
+    if (const YAML::Node t = k["training"]) {
+      j.trains = true;
+      j.training.model = yaml_string(t, "model", path, w + ".training");
+      j.training.tokens = yaml_number(t, "tokens", path, w + ".training");
+      j.training.seq_len = yaml_positive_int(t, "seq_len", path, w + ".training");
+      j.training.global_batch = yaml_positive_int(t, "global_batch", path, w + ".training");
+      if (!(j.training.tokens > 0)) throw InputError(path, w + ".training.tokens", "must be > 0");
+    }
     if (j.share < 0 || j.duration_median_s <= 0 || j.duration_min_s > j.duration_max_s)
       throw InputError(path, w, "share >= 0, duration_median_s > 0 and duration_min_s <= duration_max_s required");
     out.push_back(j);
@@ -165,6 +174,7 @@ GeneratorSpec parse_generator_spec(const std::string& spec) {
     long long n = 0;
     if (key == "jobs" && parse_int64(value, n) && n > 0) g.jobs = static_cast<int>(n);
     else if (key == "seed" && parse_int64(value, n) && n >= 0) g.seed = static_cast<std::uint64_t>(n);
+    else if (key == "durations" && (value == "simulated" || value == "lognormal")) g.simulated_durations = value == "simulated";
     else if (key == "load") {
       try {
         g.offered_load = std::stod(value);
@@ -173,7 +183,7 @@ GeneratorSpec parse_generator_spec(const std::string& spec) {
       }
       if (!(g.offered_load > 0)) throw InputError("command line", field, "load: must be a number > 0");
     } else {
-      throw InputError("command line", field, "bad generator option '" + parts[i] + "' (jobs=N, seed=S, load=L)");
+      throw InputError("command line", field, "bad generator option '" + parts[i] + "' (jobs=N, seed=S, load=L, durations=lognormal|simulated)");
     }
   }
   return g;
@@ -193,10 +203,32 @@ int draw_gpus(std::mt19937_64& rng, const JobKind& k, int max_job_gpus) {
   return std::min(k.gpu_choices[i], max_job_gpus);
 }
 
+// Pins a training job to a system and takes its run from the step simulator. The system is drawn
+// among the pools that can hold the job (JP ones only for jp_restricted) with weight pool GPUs /
+// the job's compute time there, so each pool gets load in proportion to its GPUs (a faster
+// system runs more jobs). Where the failure rate is 0 there is no Young/Daly interval and the
+// kind's interval stays. No pool holds it: left unpinned, the scheduler rejects it with the reason.
+void apply_simulated_run(std::mt19937_64& rng, const JobKind& k, const DurationSource& src, Job& j) {
+  const std::string where = src.source + ": kind " + k.id;
+  std::vector<double> w;
+  for (const PoolOffer& p : src.pools) {
+    const bool fits = p.gpus >= j.gpus && (p.in_japan || j.data_class != DataClass::jp_restricted);
+    w.push_back(fits ? p.gpus / src.cache->get(k.training, p.system, j.gpus, where).compute_s : 0.0);
+  }
+  if (std::all_of(w.begin(), w.end(), [](double x) { return x <= 0; })) return;
+  j.system = src.pools[weighted_index(rng, w)].system;
+  const SimulatedRun& r = src.cache->get(k.training, j.system, j.gpus, where);
+  j.duration_s = r.compute_s;
+  j.checkpoint_write_s = r.checkpoint_write_s;
+  if (r.checkpoint_interval_s > 0) j.checkpoint_interval_s = r.checkpoint_interval_s;
+}
+
 }  // namespace
 
 Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& kinds, const Tenants& tenants,
-                       int fleet_gpus, int max_job_gpus) {
+                       int fleet_gpus, int max_job_gpus, const DurationSource* simulated) {
+  if (spec.simulated_durations && (simulated == nullptr || simulated->cache == nullptr))
+    throw InputError("generator", "durations", "simulated durations need the step-time cache");
   if (fleet_gpus <= 0 || max_job_gpus <= 0) throw InputError("generator", "fleet", "has no GPUs");
   std::mt19937_64 rng(spec.seed);
   std::vector<double> kind_w, tenant_w;
@@ -217,6 +249,7 @@ Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& ki
     j.checkpoint_interval_s = k.checkpoint_interval_s;
     j.single_domain_required = k.single_domain_required;
     j.data_class = kAllDataClasses[weighted_index(rng, tenants.list[j.tenant].data_class_share)];
+    if (spec.simulated_durations && k.trains) apply_simulated_run(rng, k, *simulated, j);
     total_gpu_s += j.gpu_seconds();
     w.jobs.push_back(std::move(j));
   }

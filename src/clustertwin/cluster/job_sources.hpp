@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "clustertwin/cluster/job.hpp"
+#include "clustertwin/cluster/simulated_durations.hpp"
 
 namespace ct::cluster {
 
 // A job as a trace records it: times in seconds on the trace's own clock.
 struct RecordedJob {
   std::string name;
+  std::string owner;  // virtual cluster, else user; empty when the format records neither
   double submit_s = 0, start_s = 0, end_s = 0;
   int gpus = 1;
   int gpu_milli = kWholeGpuMilli;
@@ -59,6 +61,8 @@ struct JobKind {
   double duration_median_s = 0, duration_sigma = 0, duration_min_s = 0, duration_max_s = 0;
   double checkpoint_interval_s = 0;
   bool single_domain_required = false;
+  bool trains = false;  // has a `training:` block: its duration can come from the step simulator
+  TrainingSpec training;
 };
 std::vector<JobKind> load_job_kinds(const std::string& path);
 
@@ -67,15 +71,33 @@ struct GeneratorSpec {
   int jobs = 1000;
   std::uint64_t seed = 1;
   double offered_load = 0.9;  // submitted GPU-seconds per second / fleet GPUs
+  bool simulated_durations = false;  // durations=simulated: training jobs' run time from the step simulator
 };
-// "generate:llm-mix,jobs=N,seed=S[,load=L]".
+// "generate:llm-mix,jobs=N,seed=S[,load=L][,durations=lognormal|simulated]".
 GeneratorSpec parse_generator_spec(const std::string& spec);
 bool is_generator_spec(const std::string& jobs_arg);
 
+// A pool a simulated training job may be pinned to.
+struct PoolOffer {
+  std::string system;
+  int gpus = 0;
+  bool in_japan = false;
+};
+// What durations=simulated needs: the step-time cache and the fleet's pools.
+struct DurationSource {
+  TrainingRunCache* cache = nullptr;
+  std::vector<PoolOffer> pools;
+  std::string source;  // the mix file, for errors
+};
+
 // Generates spec.jobs jobs with Poisson arrivals at the rate that offers `offered_load` of
 // `fleet_gpus`; tenants by submit_share, data classes by each tenant's shares. GPU counts above
-// `max_job_gpus` (the largest pool) are not drawn.
+// `max_job_gpus` (the largest pool) are not drawn. With `simulated` (durations=simulated), a job
+// of a kind with `training:` is pinned to a system drawn among the pools that can hold it (JP
+// pools only for jp_restricted; weight pool GPUs / its compute time there, so load follows pool
+// size) and takes its compute time, checkpoint write time and Young/Daly interval from
+// `simulated->cache`.
 Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& kinds, const Tenants& tenants,
-                       int fleet_gpus, int max_job_gpus);
+                       int fleet_gpus, int max_job_gpus, const DurationSource* simulated = nullptr);
 
 }  // namespace ct::cluster

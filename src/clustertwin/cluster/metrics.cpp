@@ -44,9 +44,10 @@ struct Accumulator {
     if (!o.completed()) return;
     ++m.completed;
     m.useful_gpu_hours += job.gpu_seconds() / kSecondsPerHour;
+    m.checkpoint_gpu_hours += (job.run_time_s() - job.duration_s) * job.gpu_share() / kSecondsPerHour;
     const double jct_s = o.finish_s - job.submit_s;
     jcts_s.push_back(jct_s);
-    slowdowns.push_back(jct_s / std::max(job.duration_s, kBoundedSlowdownThresholdS));
+    slowdowns.push_back(jct_s / std::max(job.run_time_s(), kBoundedSlowdownThresholdS));
   }
 
   GroupMetrics finish(const std::string& name) {
@@ -167,6 +168,7 @@ static nlohmann::json group_json(const GroupMetrics& g) {
           {"gpu_hours", g.gpu_hours},
           {"useful_gpu_hours", g.useful_gpu_hours},
           {"lost_gpu_hours", g.lost_gpu_hours},
+          {"checkpoint_gpu_hours", g.checkpoint_gpu_hours},
           {"goodput", g.goodput},
           {"queue_delay_s", {{"p50", g.queue_delay_p50_s}, {"p95", g.queue_delay_p95_s}, {"p99", g.queue_delay_p99_s}, {"mean", g.queue_delay_mean_s}}},
           {"jct_s", {{"p50", g.jct_p50_s}, {"p95", g.jct_p95_s}, {"mean", g.jct_mean_s}}},
@@ -203,13 +205,13 @@ nlohmann::json report_to_json(const FleetReport& r) {
 }
 
 std::string groups_csv(const std::vector<GroupMetrics>& groups) {
-  std::string out = csv_line({"group", "jobs", "completed", "rejected", "gpu_hours", "useful_gpu_hours", "lost_gpu_hours", "goodput",
+  std::string out = csv_line({"group", "jobs", "completed", "rejected", "gpu_hours", "useful_gpu_hours", "lost_gpu_hours", "checkpoint_gpu_hours", "goodput",
                               "queue_delay_p50_s", "queue_delay_p95_s", "queue_delay_p99_s", "jct_p50_s", "jct_p95_s",
                               "bounded_slowdown_mean", "preemptions", "failures"});
   for (const GroupMetrics& g : groups)
     out += csv_line({g.group, std::to_string(g.jobs), std::to_string(g.completed), std::to_string(g.rejected),
                      fmt::format("{:.3f}", g.gpu_hours), fmt::format("{:.3f}", g.useful_gpu_hours), fmt::format("{:.3f}", g.lost_gpu_hours),
-                     fmt::format("{:.4f}", g.goodput), fmt::format("{:.1f}", g.queue_delay_p50_s), fmt::format("{:.1f}", g.queue_delay_p95_s),
+                     fmt::format("{:.3f}", g.checkpoint_gpu_hours), fmt::format("{:.4f}", g.goodput), fmt::format("{:.1f}", g.queue_delay_p50_s), fmt::format("{:.1f}", g.queue_delay_p95_s),
                      fmt::format("{:.1f}", g.queue_delay_p99_s), fmt::format("{:.1f}", g.jct_p50_s), fmt::format("{:.1f}", g.jct_p95_s),
                      fmt::format("{:.3f}", g.slowdown_mean), std::to_string(g.preemptions), std::to_string(g.failures)});
   return out;

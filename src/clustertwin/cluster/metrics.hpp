@@ -24,6 +24,7 @@ struct GroupMetrics {
   double gpu_hours = 0;             // held while running, lost work included
   double useful_gpu_hours = 0;      // the completed jobs' own run time x GPUs
   double lost_gpu_hours = 0;
+  double checkpoint_gpu_hours = 0;  // the completed jobs' checkpoint writes x GPUs (held, not useful)
   double queue_delay_p50_s = 0, queue_delay_p95_s = 0, queue_delay_p99_s = 0, queue_delay_mean_s = 0;
   double jct_p50_s = 0, jct_p95_s = 0, jct_mean_s = 0;
   double slowdown_mean = 0;

@@ -7,6 +7,8 @@
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/simulator.hpp"
 #include "clustertwin/cluster/trace_readers.hpp"
+#include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/hw/catalog.hpp"
 
@@ -18,6 +20,19 @@ static int largest_pool_gpus(const Fleet& fleet) {
   int m = 0;
   for (const Pool& p : fleet.pools) m = std::max(m, p.gpus);
   return m;
+}
+
+std::vector<PoolOffer> pool_offers(const Fleet& fleet) {
+  std::vector<PoolOffer> out;
+  for (std::size_t p = 0; p < fleet.pools.size(); ++p)
+    out.push_back({fleet.pools[p].system_id, fleet.pools[p].gpus, fleet.site_of_pool(static_cast<int>(p)).in_japan()});
+  return out;
+}
+
+Reliability fleet_reliability(const std::string& data_dir, const FailureModel& failures) {
+  Reliability rel = load_reliability((fs::path(data_dir) / "calibration" / "reliability.yaml").string());
+  rel.failures_per_gpu_hour = failures.per_gpu_hour;  // the fleet's failure model sets each job's MTBF
+  return rel;
 }
 
 Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir) {
@@ -36,10 +51,19 @@ Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir) {
   if (req.jobs.empty()) throw InputError("command line", "--jobs", "missing");
   if (is_generator_spec(req.jobs)) {
     const GeneratorSpec g = parse_generator_spec(req.jobs);
-    const auto kinds = load_job_kinds((fs::path(data_dir) / "cluster" / "llm-mix.yaml").string());
-    s.workload = generate_jobs(g, kinds, s.tenants, s.fleet.total_gpus(), largest_pool_gpus(s.fleet));
+    const std::string mix = (fs::path(data_dir) / "cluster" / "llm-mix.yaml").string();
+    const auto kinds = load_job_kinds(mix);
+    if (g.simulated_durations) {
+      const Catalogs catalogs = Catalogs::load(data_dir);
+      TrainingRunCache cache(catalogs, fleet_reliability(data_dir, s.failures));
+      const DurationSource src{&cache, pool_offers(s.fleet), mix};
+      s.workload = generate_jobs(g, kinds, s.tenants, s.fleet.total_gpus(), largest_pool_gpus(s.fleet), &src);
+    } else {
+      s.workload = generate_jobs(g, kinds, s.tenants, s.fleet.total_gpus(), largest_pool_gpus(s.fleet));
+    }
   } else {
     s.workload = read_trace(req.jobs_format, req.jobs, 0);
+    for (Job& j : s.workload.jobs) j.tenant = s.tenants.tenant_of(j.owner, j.name);
   }
   s.warnings.insert(s.warnings.end(), s.workload.warnings.begin(), s.workload.warnings.end());
   return s;

@@ -7,6 +7,7 @@
 #include "clustertwin/cluster/failures.hpp"
 #include "clustertwin/cluster/fleet.hpp"
 #include "clustertwin/cluster/job.hpp"
+#include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/tenants.hpp"
 
 namespace ct::cluster {
@@ -29,6 +30,12 @@ struct Scenario {
 };
 
 Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir);
+
+// The fleet's pools as the generator's durations=simulated sees them.
+std::vector<PoolOffer> pool_offers(const Fleet& fleet);
+// data/calibration/reliability.yaml (restart, checkpoint bytes per parameter) with the failure
+// rate of the fleet's failure model.
+Reliability fleet_reliability(const std::string& data_dir, const FailureModel& failures);
 
 // A copy of `jobs` with every jp_restricted job made unrestricted: the counterfactual run that
 // prices the residency rule.

@@ -130,7 +130,7 @@ class Simulator {
   void release(int j, double now);
   void record_busy(Tier tier, double from_s, double to_s, double gpus);
 
-  double job_gpus(int j) const { return jobs_[j].gpus * double(jobs_[j].gpu_milli) / kWholeGpuMilli; }
+  double job_gpus(int j) const { return jobs_[j].gpu_share(); }
   // Whole GPUs a job keeps from others: a shared GPU counts as one.
   int whole_gpus(int j) const { return jobs_[j].gpus; }
 
@@ -185,6 +185,10 @@ std::uint64_t Simulator::eligible_pools(const Job& j) const {
       if (it != pools_of_type_.end()) mask |= it->second;
     }
   }
+  // A job whose run time was simulated on one system runs on that system only.
+  if (!j.system.empty())
+    for (std::size_t p = 0; p < fleet_.pools.size(); ++p)
+      if (fleet_.pools[p].system_id != j.system) mask &= ~(std::uint64_t{1} << p);
   // The residency rule as a filter; check_residency() is the independent backstop.
   if (j.data_class == DataClass::jp_restricted && !opt_.test_only_drop_residency_filter) mask &= jp_pools_;
   return mask;
@@ -222,7 +226,7 @@ void Simulator::arrive(int j) {
     return;
   }
   run_[j].state = State::pending;
-  run_[j].remaining_s = job.duration_s;
+  run_[j].remaining_s = job.run_time_s();
   enqueue(j);
   dirty_ = true;
 }
@@ -298,12 +302,12 @@ void Simulator::interrupt(int j, double now, bool by_failure) {
   RunState& r = run_[j];
   const Job& job = jobs_[j];
   const double elapsed_s = now - r.start_s;
-  // Work survives up to the last checkpoint written during this run, after its restart overhead.
+  // Work survives up to the last checkpoint written during this run, after its restart overhead:
+  // the run is a sequence of (interval of compute + one write) periods.
   const double work_left_s = r.remaining_s - r.overhead_s;
   const double worked_s = std::max(0.0, elapsed_s - r.overhead_s);
-  const double saved_s = job.checkpoint_interval_s > 0
-                             ? std::min(work_left_s, std::floor(worked_s / job.checkpoint_interval_s) * job.checkpoint_interval_s)
-                             : 0.0;
+  const double period_s = job.checkpoint_interval_s + job.checkpoint_write_s;
+  const double saved_s = job.checkpoint_interval_s > 0 ? std::min(work_left_s, std::floor(worked_s / period_s) * period_s) : 0.0;
   result_.jobs[j].lost_gpu_s += (elapsed_s - saved_s) * job_gpus(j);
   if (by_failure) ++result_.jobs[j].failures;
   else ++result_.jobs[j].preemptions;

@@ -88,6 +88,20 @@ static Tenant load_tenant(const YAML::Node& y, const std::string& file, const st
   return t;
 }
 
+// `tenant_map: {owner: tenant id, ...}`: every tenant id must exist.
+static std::map<std::string, int> load_tenant_map(const YAML::Node& y, const Tenants& t, const std::string& file) {
+  std::map<std::string, int> out;
+  if (!y) return out;
+  if (!y.IsMap()) throw InputError(file, "tenant_map", "must map trace owners (virtual cluster or user) to tenant ids");
+  for (const auto& kv : y) {
+    const std::string owner = kv.first.as<std::string>(), id = kv.second.as<std::string>();
+    const int i = t.find(id);
+    if (i < 0) throw InputError(file, "tenant_map." + owner, "unknown tenant '" + id + "'");
+    out[owner] = i;
+  }
+  return out;
+}
+
 Tenants load_tenants(const std::string& path) {
   const YAML::Node y = load_yaml_file(path);
   const YAML::Node list = y["tenants"];
@@ -103,7 +117,20 @@ Tenants load_tenants(const std::string& path) {
                              " has no quota anywhere; all its jobs run as borrowed (preemptible) capacity");
     out.list.push_back(t);
   }
+  out.tenant_map = load_tenant_map(y["tenant_map"], out, path);
   return out;
+}
+
+std::uint64_t fnv1a_64(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // offset basis
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;  // FNV prime
+  return h;
+}
+
+int Tenants::tenant_of(const std::string& owner, const std::string& name) const {
+  const std::string& key = owner.empty() ? name : owner;
+  if (auto it = tenant_map.find(key); it != tenant_map.end()) return it->second;
+  return static_cast<int>(fnv1a_64(key) % list.size());
 }
 
 Tenants single_tenant(const std::string& id) {

@@ -5,6 +5,8 @@
 //   general   fair share by weight; preemptible by quota holders reclaiming their quota
 //   spot      fills idle capacity; evicted first, by anyone
 #include <array>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,10 +43,19 @@ struct Tenant {
 
 struct Tenants {
   std::vector<Tenant> list;
+  std::map<std::string, int> tenant_map;  // trace owner (virtual cluster, else user) -> tenant index
   std::vector<std::string> warnings;  // e.g. a quota tier with no quota: runs, said clearly
 
   int find(const std::string& id) const;  // -1 if absent
+  // The tenant of a trace job: its owner through `tenant_map`; an owner not in the map goes to
+  // tenant FNV-1a-64(owner) mod the number of tenants (deterministic on every platform, one
+  // owner always to one tenant). `name` stands in for the owner when the trace records none.
+  int tenant_of(const std::string& owner, const std::string& name) const;
 };
+
+// FNV-1a, 64 bit (Fowler, Noll, Vo; the IETF draft-eastlake-fnv): a hash that is the same on
+// every platform, unlike std::hash.
+std::uint64_t fnv1a_64(const std::string& s);
 
 Tenants load_tenants(const std::string& path);
 

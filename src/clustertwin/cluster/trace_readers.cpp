@@ -109,6 +109,8 @@ int philly_attempt_gpus(const nlohmann::json& attempt) {
 Parsed philly_job(const nlohmann::json& j, RecordedJob& r, std::string& why) {
   if (!j.is_object()) return why = "not a JSON object", Parsed::malformed;
   r.name = json_string_or_empty(j, "jobid");
+  r.owner = json_string_or_empty(j, "vc");
+  if (r.owner.empty()) r.owner = json_string_or_empty(j, "user");
   if (r.name.empty()) return why = "jobid: missing", Parsed::malformed;
   if (!parse_trace_time_s(json_string_or_empty(j, "submitted_time"), r.submit_s))
     return why = "submitted_time: not a time YYYY-MM-DD HH:MM:SS", Parsed::malformed;
@@ -148,11 +150,12 @@ namespace {
 
 struct SlurmLogColumns {
   int job_id, gpu_num, submit, start, end;
+  int vc, user;  // optional: -1 when absent
 };
 
 SlurmLogColumns slurm_log_columns(const CsvTable& t, const std::string& source) {
   const SlurmLogColumns c{t.column("job_id"), t.column("gpu_num"), t.column("submit_time"), t.column("start_time"),
-                          t.column("end_time")};
+                          t.column("end_time"), t.column("vc"), t.column("user")};
   for (int col : {c.job_id, c.gpu_num, c.submit, c.start, c.end})
     if (col < 0) throw InputError(source, "header", "needs columns job_id, gpu_num, submit_time, start_time, end_time");
   return c;
@@ -167,6 +170,7 @@ Parsed slurm_log_row(const std::vector<std::string>& row, const SlurmLogColumns&
   if (!parse_trace_time_s(row[c.start], r.start_s)) return why = "start_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", Parsed::malformed;
   if (!parse_trace_time_s(row[c.end], r.end_s)) return why = "end_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", Parsed::malformed;
   r.name = row[c.job_id];
+  r.owner = c.vc >= 0 && !row[c.vc].empty() ? row[c.vc] : c.user >= 0 ? row[c.user] : "";
   r.gpus = static_cast<int>(gpus);
   return Parsed::job;
 }
@@ -255,6 +259,7 @@ Workload parse_pai_jobs(const std::string& job_table_text, const std::string& jo
       continue;
     }
     r.name = row[0];
+    r.owner = row[2];  // user (PAI-2020 has no virtual clusters)
     r.start_s = t->second.first_start_s;
     r.end_s = t->second.last_end_s;
     std::tie(r.gpus, r.gpu_milli) = pai_gpu_request(t->second.gpu_percent);
