@@ -113,3 +113,18 @@ TEST(ExpertParallel, ExpertGradientsAreReducedOverTheirOwnDataParallelGroup) {
   const SystemSpec& sys = catalogs().hardware.system("gb200-nvl72");
   EXPECT_GT(reduce_s(8) - reduce_s(64), 7.0 / 8 * expert_bytes / sys.gpu.nvlink_bytes_per_s);
 }
+
+// Token dropping caps the busiest expert GPU at its capacity: with capacity factor 1 an
+// imbalanced router costs what a balanced one does; a larger capacity lets part of the imbalance through.
+TEST(ExpertCapacity, DroppingCapsTheBusiestExpertAtItsCapacity) {
+  auto step = [](double imbalance, double capacity) {
+    TrainRequest r;
+    r.model = "mixtral-8x7b", r.system = "dgx-h100", r.gpus = 64, r.ep = 8, r.global_batch = 256;
+    r.moe_imbalance = imbalance, r.moe_capacity_factor = capacity;
+    return simulate_training_step(ct::testing::scenario(r), ct::testing::catalogs().calibration).step_time_s;
+  };
+  EXPECT_DOUBLE_EQ(step(1.5, 1.0), step(1.0, 0));
+  EXPECT_DOUBLE_EQ(step(1.5, 1.25), step(1.25, 0));
+  EXPECT_DOUBLE_EQ(step(1.5, 2.0), step(1.5, 0));
+  EXPECT_GT(step(1.5, 0), step(1.0, 0));
+}

@@ -62,6 +62,8 @@ Runner add_train_command(CLI::App& app) {
     set("--precision", req.precision, f.precision);
     set("--recompute", req.recompute, f.recompute);
     set("--zero", req.zero, f.zero);
+    set("--moe-imbalance", req.moe_imbalance, f.moe_imbalance);
+    set("--moe-capacity-factor", req.moe_capacity_factor, f.moe_capacity_factor);
     set("--shard-group", req.shard_group, f.shard_group);
     set("--profile", req.profile, f.profile);
     set("--lora", req.lora, f.lora);

@@ -19,6 +19,10 @@ inline void add_workload_options(CLI::App* c, TrainRequest& r) {
   c->add_option("--seq-len", r.seq_len, "Sequence length, tokens");
   c->add_option("--precision", r.precision, "GEMM precision: bf16, fp16, fp8, fp8-block, mxfp8, nvfp4");
   c->add_option("--recompute", r.recompute, "Activation recompute: none, selective, full, or selective:MODULES (core_attn,layernorm,mla_up_proj,moe_act,mlp)");
+  c->add_option("--moe-imbalance", r.moe_imbalance,
+                 "MoE: tokens on the busiest expert GPU / the balanced share (1 = force-balanced, as in NVIDIA's benchmarks)");
+  c->add_option("--moe-capacity-factor", r.moe_capacity_factor,
+                "MoE: expert capacity / balanced share; tokens beyond it are dropped (0 = dropless)");
   c->add_option("--zero", r.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
 }
 

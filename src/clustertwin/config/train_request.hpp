@@ -21,6 +21,7 @@ struct TrainRequest {
   bool sequence_parallel = true;
   bool lora = false;
   double moe_imbalance = 1.0;
+  double moe_capacity_factor = 0;  // 0: dropless
   std::string label{};  // how a comparison names this entry (default: the system id)
 };
 

@@ -394,6 +394,8 @@ void check_supported(const TrainScenario& s) {
   if (s.model.moe.enabled() && s.model.moe.num_experts % l.ep != 0)
     throw InputError("--ep", "ep", fmt::format("must divide the {} experts", s.model.moe.num_experts));
   if (l.moe_imbalance < 1.0) throw InputError("--moe-imbalance", "moe_imbalance", "must be >= 1");
+  if (l.moe_capacity_factor != 0 && l.moe_capacity_factor < 1.0)
+    throw InputError("--moe-capacity-factor", "moe_capacity_factor", "must be >= 1 (or 0 for dropless routing)");
 }
 
 // One set of passes per distinct layer kind (a few even for hybrid models).
@@ -427,7 +429,8 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
                                 static_cast<double>(l.micro_batch), static_cast<double>(l.seq_len),
                                 static_cast<double>(l.precision), static_cast<double>(l.recompute),
                                 static_cast<double>(l.recompute_modules),
-                                static_cast<double>(l.sequence_parallel), static_cast<double>(l.lora), l.moe_imbalance};
+                                static_cast<double>(l.sequence_parallel), static_cast<double>(l.lora), l.moe_imbalance,
+                                l.moe_capacity_factor};
   if (opt.cache) {
     auto& slot = opt.cache->entries[key];
     if (!slot) slot = compute_layer_costs(s.model, ctx);

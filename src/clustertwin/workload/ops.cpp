@@ -426,6 +426,12 @@ LayerPasses dense_mlp_block(const Builder& B, const CostContext& c) {
   return L;
 }
 
+// Tokens the busiest expert GPU processes relative to balanced routing: the imbalance, capped by
+// the expert capacity when over-capacity tokens are dropped.
+double expert_load_factor(const ParallelLayout& l) {
+  return l.moe_capacity_factor > 0 ? std::min(l.moe_imbalance, l.moe_capacity_factor) : l.moe_imbalance;
+}
+
 // Routed experts: router, token permutation, dispatch all-to-all over the EP group, grouped expert
 // GEMMs (each GPU holds num_experts / ep experts), combine all-to-all; plus shared experts.
 // Tokens enter sequence-parallel (T / tp per GPU); experts are not tensor-parallel.
@@ -435,7 +441,7 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   const double tokens = d.T_sp, k = moe.top_k, E = moe.num_experts, ep = c.layout.ep;
   const double local_experts = E / ep;
   // Routed token copies that land on this GPU (balanced routing times the imbalance factor).
-  const double routed = tokens * k * c.layout.moe_imbalance;
+  const double routed = tokens * k * expert_load_factor(c.layout);
   const double f = static_cast<double>(moe.expert_ffn_hidden);
   // Latent MoE (Nemotron-3 Super): tokens are projected to a narrower width before dispatch.
   const double width = moe.latent_size > 0 ? static_cast<double>(moe.latent_size) : d.h;
