@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
+#include "clustertwin/cluster/failures.hpp"
 #include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/scenario.hpp"
@@ -125,4 +127,60 @@ TEST(ClusterTenantMap, MappedOwnersGoToTheirTenantOthersByHash) {
   EXPECT_EQ(t.tenant_of("vc-a", "job1"), 1);
   EXPECT_EQ(t.tenant_of("a", "job1"), static_cast<int>(0xaf63dc4c8601ec8cULL % 3));
   EXPECT_EQ(t.tenant_of("", "a"), t.tenant_of("a", "other"));  // no owner: the job's name
+}
+
+namespace {
+
+// The bench's 10,000-GPU fleet as the generator sees it: JP DGX H100 4,000, JP GB200 NVL72 2,880,
+// overseas DGX H100 3,120.
+const std::vector<PoolOffer> kBenchPools = {{"dgx-h100", 4000, true}, {"gb200-nvl72", 2880, true}, {"dgx-h100", 3120, false}};
+
+struct OfferedLoad {
+  double fleet = 0;                      // sum of gpus x duration / submission span / fleet GPUs
+  std::map<std::string, double> system;  // the same per system, unpinned jobs shared by GPUs
+};
+
+OfferedLoad offered_load(const Workload& w, const std::vector<PoolOffer>& pools) {
+  double fleet_gpus = 0;
+  std::map<std::string, double> system_gpus, system_gpu_s;
+  for (const PoolOffer& p : pools) fleet_gpus += p.gpus, system_gpus[p.system] += p.gpus;
+  double gpu_s = 0, unpinned_gpu_s = 0;
+  for (const Job& j : w.jobs) {
+    gpu_s += j.gpus * j.duration_s;
+    if (j.system.empty()) unpinned_gpu_s += j.gpus * j.duration_s;
+    else system_gpu_s[j.system] += j.gpus * j.duration_s;
+  }
+  const double span = w.jobs.back().submit_s - w.jobs.front().submit_s;
+  OfferedLoad out;
+  out.fleet = gpu_s / span / fleet_gpus;
+  for (const auto& [s, g] : system_gpus) out.system[s] = (system_gpu_s[s] + unpinned_gpu_s * g / fleet_gpus) / span / g;
+  return out;
+}
+
+}  // namespace
+
+// The generator offers the requested load: GPUs x duration over the submission span, per fleet
+// GPU, within a few per cent, with log-normal and with simulated durations (where pretraining
+// jobs of LLM-jp-3 172B are most of the GPU time). With simulated durations every system is
+// offered that load too: before, pinning drew systems by pool GPUs / compute time whatever the
+// residency, so the jp_restricted share piled onto the JP pools and GB200 NVL72 (JP only) was
+// offered ~1.0 of its GPUs at load 0.9 (overseas H100 ~0.6) and its queue grew without bound.
+TEST(ClusterDurations, GeneratedOfferedLoadMatchesTheTargetInBothDurationModes) {
+  const Catalogs cat = Catalogs::load(data_dir());
+  const FailureModel failures = load_failure_model(data_dir() + "/cluster/failures.yaml", "llama3");
+  TrainingRunCache cache(cat, fleet_reliability(data_dir(), failures));
+  const DurationSource src{&cache, kBenchPools, "llm-mix.yaml"};
+  const std::vector<JobKind> kinds = load_job_kinds(data_dir() + "/cluster/llm-mix.yaml");
+  const Tenants tenants = load_tenants(data_dir() + "/../examples/tenants-jp.yaml");
+  for (const char* durations : {"lognormal", "simulated"}) {
+    SCOPED_TRACE(durations);
+    const GeneratorSpec g = parse_generator_spec(std::string("generate:llm-mix,jobs=40000,seed=3,load=0.9,durations=") + durations);
+    const Workload w = generate_jobs(g, kinds, tenants, 10000, 4000, &src);
+    const OfferedLoad load = offered_load(w, kBenchPools);
+    EXPECT_NEAR(load.fleet, 0.9, 0.9 * 0.03);
+    if (g.simulated_durations) {
+      ASSERT_EQ(load.system.size(), 2u);
+      for (const auto& [system, l] : load.system) EXPECT_NEAR(l, 0.9, 0.9 * 0.05) << system;
+    }
+  }
 }

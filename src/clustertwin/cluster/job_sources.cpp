@@ -203,24 +203,59 @@ int draw_gpus(std::mt19937_64& rng, const JobKind& k, int max_job_gpus) {
   return std::min(k.gpu_choices[i], max_job_gpus);
 }
 
-// Pins a training job to a system and takes its run from the step simulator. The system is drawn
-// among the pools that can hold the job (JP ones only for jp_restricted) with weight pool GPUs /
-// the job's compute time there, so each pool gets load in proportion to its GPUs (a faster
-// system runs more jobs). Where the failure rate is 0 there is no Young/Daly interval and the
-// kind's interval stays. No pool holds it: left unpinned, the scheduler rejects it with the reason.
-void apply_simulated_run(std::mt19937_64& rng, const JobKind& k, const DurationSource& src, Job& j) {
-  const std::string where = src.source + ": kind " + k.id;
-  std::vector<double> w;
-  for (const PoolOffer& p : src.pools) {
-    const bool fits = p.gpus >= j.gpus && (p.in_japan || j.data_class != DataClass::jp_restricted);
-    w.push_back(fits ? p.gpus / src.cache->get(k.training, p.system, j.gpus, where).compute_s : 0.0);
+bool pool_can_hold(const PoolOffer& p, const Job& j) {
+  return p.gpus >= j.gpus && (p.in_japan || j.data_class != DataClass::jp_restricted);
+}
+
+// GPU-seconds the jobs generated so far offer each pool, to pin training jobs so that every pool
+// is offered the same share of its GPUs.
+struct PoolTally {
+  std::vector<double> gpu_s;
+  // An unpinned job may run on any pool that can hold it: counted on those in proportion to
+  // their GPUs (what the scheduler's spreading gives on average).
+  void spread(const std::vector<PoolOffer>& pools, const Job& j) {
+    double gpus = 0;
+    for (const PoolOffer& p : pools)
+      if (pool_can_hold(p, j)) gpus += p.gpus;
+    if (gpus <= 0) return;
+    const double offered = j.run_time_s() * j.gpu_share();
+    for (std::size_t p = 0; p < pools.size(); ++p)
+      if (pool_can_hold(pools[p], j)) gpu_s[p] += offered * pools[p].gpus / gpus;
   }
-  if (std::all_of(w.begin(), w.end(), [](double x) { return x <= 0; })) return;
-  j.system = src.pools[weighted_index(rng, w)].system;
+};
+
+// Pins a training job to a system and takes its run from the step simulator. The pool is the one
+// that, with this job, would be offered the smallest share of its GPUs so far (uninterrupted run
+// time with checkpoint writes x GPUs), among the pools that can hold the job (JP ones only for
+// jp_restricted). So every pool is offered the same load, whatever the residency mix (a faster
+// system runs more jobs, since each takes fewer GPU-seconds there). Where the failure rate is 0
+// there is no Young/Daly interval and the kind's interval stays. No pool holds it: left unpinned
+// (returns false), the scheduler rejects it with the reason.
+bool apply_simulated_run(const JobKind& k, const DurationSource& src, PoolTally& tally, Job& j) {
+  const std::string where = src.source + ": kind " + k.id;
+  int best = -1;
+  double best_share = 0, best_gpu_s = 0;
+  for (std::size_t p = 0; p < src.pools.size(); ++p) {
+    const PoolOffer& pool = src.pools[p];
+    if (!pool_can_hold(pool, j)) continue;
+    const SimulatedRun& r = src.cache->get(k.training, pool.system, j.gpus, where);
+    Job trial;  // the run's fields only (no name to copy)
+    trial.gpus = j.gpus, trial.gpu_milli = j.gpu_milli, trial.checkpoint_interval_s = j.checkpoint_interval_s;
+    trial.duration_s = r.compute_s;
+    trial.checkpoint_write_s = r.checkpoint_write_s;
+    if (r.checkpoint_interval_s > 0) trial.checkpoint_interval_s = r.checkpoint_interval_s;
+    const double gpu_s = trial.run_time_s() * trial.gpu_share();
+    const double share = (tally.gpu_s[p] + gpu_s) / pool.gpus;
+    if (best < 0 || share < best_share) best = static_cast<int>(p), best_share = share, best_gpu_s = gpu_s;
+  }
+  if (best < 0) return false;
+  j.system = src.pools[best].system;
   const SimulatedRun& r = src.cache->get(k.training, j.system, j.gpus, where);
   j.duration_s = r.compute_s;
   j.checkpoint_write_s = r.checkpoint_write_s;
   if (r.checkpoint_interval_s > 0) j.checkpoint_interval_s = r.checkpoint_interval_s;
+  tally.gpu_s[best] += best_gpu_s;
+  return true;
 }
 
 }  // namespace
@@ -239,6 +274,8 @@ Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& ki
   Workload w;
   w.jobs.reserve(spec.jobs);
   double total_gpu_s = 0;
+  PoolTally tally;
+  if (spec.simulated_durations) tally.gpu_s.assign(simulated->pools.size(), 0.0);
   for (int i = 0; i < spec.jobs; ++i) {
     const JobKind& k = kinds[weighted_index(rng, kind_w)];
     Job j;
@@ -249,11 +286,14 @@ Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& ki
     j.checkpoint_interval_s = k.checkpoint_interval_s;
     j.single_domain_required = k.single_domain_required;
     j.data_class = kAllDataClasses[weighted_index(rng, tenants.list[j.tenant].data_class_share)];
-    if (spec.simulated_durations && k.trains) apply_simulated_run(rng, k, *simulated, j);
-    total_gpu_s += j.gpu_seconds();
+    if (spec.simulated_durations && !(k.trains && apply_simulated_run(k, *simulated, tally, j))) tally.spread(simulated->pools, j);
+    // Offered = what an uninterrupted run holds: compute plus checkpoint writes (failure losses
+    // depend on the schedule and are not offered).
+    total_gpu_s += j.run_time_s() * j.gpu_share();
     w.jobs.push_back(std::move(j));
   }
-  // Arrival rate chosen after the sizes so that the offered load is exact for this sample.
+  // Arrival rate chosen after the sizes (simulated durations included) so that the offered load
+  // is exact for this sample on average over the Poisson arrivals.
   const double mean_gpu_s = total_gpu_s / spec.jobs;
   const double rate_per_s = spec.offered_load * fleet_gpus / mean_gpu_s;
   double t = 0;

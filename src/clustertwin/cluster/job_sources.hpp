@@ -91,12 +91,15 @@ struct DurationSource {
 };
 
 // Generates spec.jobs jobs with Poisson arrivals at the rate that offers `offered_load` of
-// `fleet_gpus`; tenants by submit_share, data classes by each tenant's shares. GPU counts above
-// `max_job_gpus` (the largest pool) are not drawn. With `simulated` (durations=simulated), a job
-// of a kind with `training:` is pinned to a system drawn among the pools that can hold it (JP
-// pools only for jp_restricted; weight pool GPUs / its compute time there, so load follows pool
-// size) and takes its compute time, checkpoint write time and Young/Daly interval from
-// `simulated->cache`.
+// `fleet_gpus`: the rate is set after the jobs are drawn, from their mean GPU-seconds as
+// generated (simulated durations and checkpoint writes included: an uninterrupted run's wall time
+// x GPUs; failure losses are not offered). Tenants by submit_share, data classes by each tenant's
+// shares. GPU counts above `max_job_gpus` (the largest pool) are not drawn. With `simulated`
+// (durations=simulated), a job of a kind with `training:` is pinned to the system of the pool
+// that would then be offered the smallest share of its GPUs (among the pools that can hold it, JP
+// pools only for jp_restricted; unpinned jobs count on the pools that can hold them in proportion
+// to their GPUs), so each pool is offered `offered_load` of its own GPUs, and takes its compute
+// time, checkpoint write time and Young/Daly interval from `simulated->cache`.
 Workload generate_jobs(const GeneratorSpec& spec, const std::vector<JobKind>& kinds, const Tenants& tenants,
                        int fleet_gpus, int max_job_gpus, const DurationSource* simulated = nullptr);
 
