@@ -101,3 +101,28 @@ TEST(RecomputeChoice, NoRecomputeWhenItFits) {
   EXPECT_TRUE(chosen.feasible);
   EXPECT_EQ(chosen.scenario.layout.recompute, Recompute::None);
 }
+
+// Optimizer offload to Grace memory: the offloaded share of the FP32 master weights and Adam
+// moments leaves HBM, and the CPU step costs link and host-memory traffic (hand calculation).
+TEST(OptimizerOffload, MovesStateToHostMemoryAndCostsItsTraffic) {
+  TrainRequest r = deepseek_on_gb200("none");
+  const TrainResult on_gpu = simulate_training_step(scenario(r), catalogs().calibration);
+  r.optimizer_offload = 0.5;
+  const TrainScenario s = scenario(r);
+  const TrainResult half = simulate_training_step(s, catalogs().calibration);
+  EXPECT_NEAR(half.peak_memory.optimizer_bytes, 0.5 * on_gpu.peak_memory.optimizer_bytes, 1.0);
+  EXPECT_NEAR(half.peak_memory.host_bytes, 0.5 * on_gpu.peak_memory.optimizer_bytes, 1.0);
+  // Per offloaded parameter: gradient (2 B) down and weight (2 B) up the 225 GB/s NVLink-C2C share;
+  // Adam reads and writes master + m + v (2 x 12 B) and reads an FP32 gradient (4 B) at 256 GB/s.
+  const double per_param_s = 4.0 / 225e9 + 28.0 / 256e9;
+  const double params = half.peak_memory.host_bytes / 12.0;  // the offloaded optimizer shard, 12 B each
+  EXPECT_GT(half.breakdown.optimizer_s, on_gpu.breakdown.optimizer_s + 0.9 * params * per_param_s);
+  EXPECT_TRUE(half.feasible);  // 200.5 GB without offload on a 186 GB GPU
+  EXPECT_FALSE(on_gpu.feasible);
+}
+
+TEST(OptimizerOffload, SystemWithoutHostFiguresIsAnInputError) {
+  TrainRequest r;
+  r.model = "llama3-8b", r.system = "dgx-b200", r.gpus = 8, r.optimizer_offload = 0.5;
+  EXPECT_THROW(simulate_training_step(scenario(r), catalogs().calibration), InputError);
+}

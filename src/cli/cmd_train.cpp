@@ -64,6 +64,7 @@ Runner add_train_command(CLI::App& app) {
     set("--zero", req.zero, f.zero);
     set("--moe-imbalance", req.moe_imbalance, f.moe_imbalance);
     set("--moe-capacity-factor", req.moe_capacity_factor, f.moe_capacity_factor);
+    set("--optimizer-offload", req.optimizer_offload, f.optimizer_offload);
     set("--shard-group", req.shard_group, f.shard_group);
     set("--profile", req.profile, f.profile);
     set("--lora", req.lora, f.lora);

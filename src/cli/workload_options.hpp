@@ -23,6 +23,8 @@ inline void add_workload_options(CLI::App* c, TrainRequest& r) {
                  "MoE: tokens on the busiest expert GPU / the balanced share (1 = force-balanced, as in NVIDIA's benchmarks)");
   c->add_option("--moe-capacity-factor", r.moe_capacity_factor,
                 "MoE: expert capacity / balanced share; tokens beyond it are dropped (0 = dropless)");
+  c->add_option("--optimizer-offload", r.optimizer_offload,
+                 "Share (0-1) of the optimizer state kept in host memory (Grace LPDDR5X on GB200/GB300) and updated by the CPU");
   c->add_option("--zero", r.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
 }
 

@@ -33,7 +33,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   static const std::set<std::string> known = {
       "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "seq_len",
       "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description", "label",
-      "moe_imbalance", "moe_capacity_factor"};
+      "moe_imbalance", "moe_capacity_factor", "optimizer_offload"};
   for (const auto& kv : n) {
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) throw InputError(path, key, "unknown field");
@@ -67,6 +67,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   r.lora = yaml_bool_or(n, "lora", r.lora, path, "");
   r.moe_imbalance = yaml_number_or(n, "moe_imbalance", r.moe_imbalance, path, "");
   r.moe_capacity_factor = yaml_number_or(n, "moe_capacity_factor", r.moe_capacity_factor, path, "");
+  r.optimizer_offload = yaml_number_or(n, "optimizer_offload", r.optimizer_offload, path, "");
   r.label = yaml_string_or(n, "label", "");
   if (r.gpus <= 0) throw InputError(path, "gpus", "missing");
   return r;
@@ -100,6 +101,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.lora = req.lora;
   l.moe_imbalance = req.moe_imbalance;
   l.moe_capacity_factor = req.moe_capacity_factor;
+  l.optimizer_offload = req.optimizer_offload;
   // Default global batch: one micro-batch per data-parallel replica.
   const long long mp = 1LL * l.tp * l.pp * l.cp;
   l.global_batch = req.global_batch > 0 ? narrow(req.global_batch, "global_batch")

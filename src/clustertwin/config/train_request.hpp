@@ -22,6 +22,7 @@ struct TrainRequest {
   bool lora = false;
   double moe_imbalance = 1.0;
   double moe_capacity_factor = 0;  // 0: dropless
+  double optimizer_offload = 0;    // share of the optimizer state in host memory
   std::string label{};  // how a comparison names this entry (default: the system id)
 };
 

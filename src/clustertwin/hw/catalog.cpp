@@ -118,6 +118,9 @@ HardwareCatalog HardwareCatalog::load(const std::string& dir) {
     s.rack_power_w = yaml_number_or(n, "rack_power_w", 0.0, sys_file, at);
     s.storage_write_bytes_per_s_per_node =
         yaml_number_or(n, "storage_write_gb_s_per_node", 0.0, sys_file, at) * units::kGB;
+    s.host_memory_bytes_per_gpu = yaml_number_or(n, "host_memory_gb_per_gpu", 0.0, sys_file, at) * units::kGB;
+    s.host_memory_bytes_per_s_per_gpu = yaml_number_or(n, "host_memory_gb_s_per_gpu", 0.0, sys_file, at) * units::kGB;
+    s.host_link_bytes_per_s = yaml_number_or(n, "host_link_gb_s", 0.0, sys_file, at) * units::kGB;
     // An NVLink domain smaller than the node is a PCIe server with NVLink-bridged cards (pairs,
     // quads) or none (1): the domains must tile the node.
     if (s.nvlink_domain_gpus < s.gpus_per_node && s.gpus_per_node % s.nvlink_domain_gpus != 0)

@@ -48,6 +48,11 @@ struct SystemSpec {
   double node_power_max_w = 0;
   double rack_power_w = 0;
   double storage_write_bytes_per_s_per_node = 0;
+  // Host (CPU) memory for offloaded optimizer state: capacity and bandwidth one GPU's share
+  // gets, and the GPU-CPU link one way (NVLink-C2C on Grace systems, PCIe elsewhere). 0: unknown.
+  double host_memory_bytes_per_gpu = 0;
+  double host_memory_bytes_per_s_per_gpu = 0;
+  double host_link_bytes_per_s = 0;
 
   // Scale-out bandwidth one GPU can drive (line rate), bytes/s.
   double scale_out_bytes_per_s_per_gpu() const { return nics_per_gpu * nic_bytes_per_s; }

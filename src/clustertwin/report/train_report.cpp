@@ -81,6 +81,9 @@ std::string format_train_text(const TrainResult& r) {
   for (const auto& [name, v] : memory_rows(r.peak_memory)) o += fmt::format("    {:<44} {:>7.1f}\n", name, v / units::kGB);
   o += fmt::format("    {:<44} {:>7.1f}  of {:.1f} GB: {}\n", "total", r.peak_memory.total_bytes() / units::kGB,
                    r.memory_capacity_bytes / units::kGB, r.feasible ? "fits" : "DOES NOT FIT");
+  if (r.peak_memory.host_bytes > 0)
+    o += fmt::format("    {:<44} {:>7.1f}  of {:.1f} GB of host memory per GPU\n", "offloaded optimizer state (host)",
+                     r.peak_memory.host_bytes / units::kGB, s.system.host_memory_bytes_per_gpu / units::kGB);
   if (!r.feasible) o += fmt::format("\n  infeasible: {}\n", r.infeasible_reason);
   return o;
 }
@@ -126,7 +129,8 @@ nlohmann::ordered_json train_to_json(const TrainResult& r) {
   auto mem = [](const MemoryBreakdown& m) {
     return nlohmann::ordered_json{{"weights_bytes", m.weights_bytes},         {"gradients_bytes", m.gradients_bytes},
                                   {"optimizer_bytes", m.optimizer_bytes},     {"activations_bytes", m.activations_bytes},
-                                  {"other_bytes", m.other_bytes},             {"total_bytes", m.total_bytes()}};
+                                  {"other_bytes", m.other_bytes},             {"total_bytes", m.total_bytes()},
+                                  {"host_offloaded_bytes", m.host_bytes}};
   };
   j["memory_capacity_bytes"] = r.memory_capacity_bytes;
   j["peak_memory"] = mem(r.peak_memory);

@@ -117,8 +117,10 @@ MemoryBreakdown state_memory(double params, const ParallelLayout& l, const Softw
   const bool shard_grads = l.sharding == DpSharding::Zero2 || l.sharding == DpSharding::Zero3;
   mem.gradients_bytes = params * p.grad_bytes_per_param / (shard_grads ? shard : 1.0);
   const bool shard_optimizer = l.sharding != DpSharding::None;
-  mem.optimizer_bytes =
+  const double optimizer =
       params * (p.master_bytes_per_param + p.optimizer_state_bytes_per_param) / (shard_optimizer ? shard : 1.0);
+  mem.optimizer_bytes = optimizer * (1 - l.optimizer_offload);
+  mem.host_bytes = optimizer * l.optimizer_offload;
   return mem;
 }
 

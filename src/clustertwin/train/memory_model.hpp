@@ -9,6 +9,7 @@ namespace ct {
 
 struct MemoryBreakdown {
   double weights_bytes = 0, gradients_bytes = 0, optimizer_bytes = 0, activations_bytes = 0, other_bytes = 0;
+  double host_bytes = 0;  // optimizer state offloaded to host memory (not in total_bytes)
   double total_bytes() const { return weights_bytes + gradients_bytes + optimizer_bytes + activations_bytes + other_bytes; }
 };
 

@@ -203,9 +203,21 @@ class StepBuilder {
     const double bytes_per_param = 2 * (s_.profile.master_bytes_per_param + s_.profile.optimizer_state_bytes_per_param) +
                                    2 * s_.profile.grad_bytes_per_param + 2.0;
     const double expert_shard = l_.sharding == DpSharding::None ? 1.0 : edp;
-    cc.optimizer_s = cost::memory_bound_time_s((ci.params / shard + ci.expert_params / expert_shard) * bytes_per_param,
-                                               sys.gpu.hbm_bytes_per_s * dev.hbm_fraction, 0.0);
+    const double params = ci.params / shard + ci.expert_params / expert_shard, offload = l_.optimizer_offload;
+    cc.optimizer_s = cost::memory_bound_time_s(params * (1 - offload) * bytes_per_param,
+                                               sys.gpu.hbm_bytes_per_s * dev.hbm_fraction, 0.0) +
+                     (offload > 0 ? offloaded_optimizer_s(params * offload) : 0.0);
     return cc;
+  }
+
+  // Optimizer step on the CPU for `params` offloaded parameters: gradients down and updated BF16
+  // weights up the GPU-CPU link, Adam over the master weights and moments in host memory.
+  double offloaded_optimizer_s(double params) const {
+    const SoftwareProfile& p = s_.profile;
+    const SystemSpec& sys = s_.system;
+    const double link_bytes = params * (p.grad_bytes_per_param + p.weight_bytes_per_param);
+    const double host_bytes = params * (2 * (p.master_bytes_per_param + p.optimizer_state_bytes_per_param) + 4.0);
+    return link_bytes / sys.host_link_bytes_per_s + host_bytes / sys.host_memory_bytes_per_s_per_gpu;
   }
 
   // A bucketed collective: the first (or last) bucket alone, the rest overlapped with compute.
@@ -394,6 +406,13 @@ void check_supported(const TrainScenario& s) {
   if (s.model.moe.enabled() && s.model.moe.num_experts % l.ep != 0)
     throw InputError("--ep", "ep", fmt::format("must divide the {} experts", s.model.moe.num_experts));
   if (l.moe_imbalance < 1.0) throw InputError("--moe-imbalance", "moe_imbalance", "must be >= 1");
+  if (l.optimizer_offload < 0 || l.optimizer_offload > 1)
+    throw InputError("--optimizer-offload", "optimizer_offload", "must be a share between 0 and 1");
+  if (l.optimizer_offload > 0 && (s.system.host_memory_bytes_per_gpu <= 0 || s.system.host_link_bytes_per_s <= 0 ||
+                                  s.system.host_memory_bytes_per_s_per_gpu <= 0))
+    throw InputError("--optimizer-offload", "optimizer_offload",
+                     s.system.id + " has no host memory figures (host_memory_gb_per_gpu, host_memory_gb_s_per_gpu, "
+                                   "host_link_gb_s in data/hardware/systems.yaml)");
   if (l.moe_capacity_factor != 0 && l.moe_capacity_factor < 1.0)
     throw InputError("--moe-capacity-factor", "moe_capacity_factor", "must be >= 1 (or 0 for dropless routing)");
 }
@@ -430,7 +449,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
                                 static_cast<double>(l.precision), static_cast<double>(l.recompute),
                                 static_cast<double>(l.recompute_modules),
                                 static_cast<double>(l.sequence_parallel), static_cast<double>(l.lora), l.moe_imbalance,
-                                l.moe_capacity_factor};
+                                l.moe_capacity_factor};  // (optimizer_offload changes no layer cost)
   if (opt.cache) {
     auto& slot = opt.cache->entries[key];
     if (!slot) slot = compute_layer_costs(s.model, ctx);
@@ -513,6 +532,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
       mem.weights_bytes += e.weights_bytes;
       mem.gradients_bytes += e.gradients_bytes;
       mem.optimizer_bytes += e.optimizer_bytes;
+      mem.host_bytes += e.host_bytes;
     }
     mem.activations_bytes = peak + (full ? largest_layer_act : 0.0);
     bool has_head = false;
@@ -529,6 +549,13 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
     r.feasible = false;
     r.infeasible_reason = fmt::format("needs {:.1f} GB per GPU, {} has {:.1f} GB", r.peak_memory.total_bytes() / units::kGB,
                                       s.system.gpu.name, r.memory_capacity_bytes / units::kGB);
+  }
+  double host_peak = 0;
+  for (const MemoryBreakdown& m : r.stage_memory) host_peak = std::max(host_peak, m.host_bytes);
+  if (r.feasible && host_peak > s.system.host_memory_bytes_per_gpu && l.optimizer_offload > 0) {
+    r.feasible = false;
+    r.infeasible_reason = fmt::format("offloaded optimizer state needs {:.1f} GB of host memory per GPU, {} has {:.1f} GB",
+                                      host_peak / units::kGB, s.system.id, s.system.host_memory_bytes_per_gpu / units::kGB);
   }
   if (!opt.keep_timeline) r.graph = sim::TaskGraph();
   return r;
