@@ -37,6 +37,7 @@ GpuSpec parse_gpu(const YAML::Node& n, const std::string& file, const std::strin
   g.l2_bytes = yaml_number_or(n, "l2_cache_mb", 0.0, file, at) * units::kMB;
   g.tdp_w = yaml_number(n, "tdp_w", file, at);
   g.idle_w = yaml_number(n, "idle_w", file, at);
+  g.fp8_gemm_any_layout = n["fp8_gemm_any_layout"] && n["fp8_gemm_any_layout"].as<bool>();
   if (g.hbm_bytes <= 0 || g.hbm_bytes_per_s <= 0 || g.tdp_w <= 0)
     throw InputError(file, at, "capacities, bandwidths and power must be positive");
   return g;

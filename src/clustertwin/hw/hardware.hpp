@@ -19,6 +19,7 @@ struct GpuSpec {
   double l2_bytes = 0;
   double tdp_w = 0;
   double idle_w = 0;
+  bool fp8_gemm_any_layout = false;  // FP8 GEMMs take non-TN layouts: no transposed FP8 copy needed
 
   double peak(PeakFormat f) const {
     auto it = peak_flops.find(f);

@@ -38,6 +38,24 @@ inline double gemm_operand_bytes(Precision p) {
   return 2.0;
 }
 
+// Bytes of block scales per operand element: MXFP8 one E8M0 per 32 elements, NVFP4 one E4M3 per
+// 16, FP8 blockwise one FP32 per 128 (1x128 tiles); per-tensor FP8 has a single scale.
+inline double gemm_scale_bytes_per_element(Precision p) {
+  switch (p) {
+    case Precision::MXFP8: return 1.0 / 32;
+    case Precision::NVFP4: return 1.0 / 16;
+    case Precision::FP8Block: return 4.0 / 128;
+    default: return 0.0;
+  }
+}
+
+// Quantised copies Transformer Engine makes of a GEMM operand: a row-wise and a column-wise one
+// (the backward GEMMs read the transpose), except per-tensor FP8 on GPUs whose FP8 GEMMs accept
+// any operand layout (Blackwell), where the one copy serves both.
+inline int quantized_copies(Precision p, bool fp8_gemm_any_layout) {
+  return p == Precision::FP8 && fp8_gemm_any_layout ? 1 : 2;
+}
+
 inline bool is_low_precision(Precision p) { return p != Precision::BF16 && p != Precision::FP16; }
 
 inline std::string_view to_string(Precision p) {

@@ -91,8 +91,10 @@ class Builder {
   // BF16, write a row-wise and a column-wise narrow copy (the backward GEMMs need the transpose).
   void cast(Pass& p, const std::string& name, double elements) const {
     if (!is_low_precision(c_.layout.precision)) return;
-    const double bytes =
-        elements * (kActBytes + 2 * gemm_operand_bytes(c_.layout.precision)) * c_.profile.fp8_cast_passes;
+    const Precision prec = c_.layout.precision;
+    const double copy_bytes = gemm_operand_bytes(prec) + gemm_scale_bytes_per_element(prec);
+    const double bytes = elements * (kActBytes + quantized_copies(prec, c_.system.gpu.fp8_gemm_any_layout) * copy_bytes) *
+                         c_.profile.fp8_cast_passes;
     p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0});
   }
 
