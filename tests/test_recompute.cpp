@@ -5,6 +5,7 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/train/memory_model.hpp"
 #include "clustertwin/train/recompute_choice.hpp"
+#include "clustertwin/workload/ops.hpp"
 #include "scenario_helpers.hpp"
 
 using namespace ct;
@@ -125,4 +126,33 @@ TEST(OptimizerOffload, SystemWithoutHostFiguresIsAnInputError) {
   TrainRequest r;
   r.model = "llama3-8b", r.system = "dgx-b200", r.gpus = 8, r.optimizer_offload = 0.5;
   EXPECT_THROW(simulate_training_step(scenario(r), catalogs().calibration), InputError);
+}
+
+namespace {
+
+// Seconds of the forward `fc1.cast` op of a Llama 3 8B layer on 8 GPUs of `system` at `precision`.
+double fc1_cast_s(const std::string& system, const std::string& precision) {
+  TrainRequest r;
+  r.model = "llama3-8b", r.system = system, r.gpus = 8, r.precision = precision;
+  const TrainScenario s = scenario(r);
+  const Calibration& cal = catalogs().calibration;
+  const DeviceCalibration& dev = cal.device(s.system.gpu.id);
+  const LayoutTopology topo = map_layout(s.layout, s.system, dev, cal.network);
+  const CostContext ctx{s.model, s.layout, s.system, dev, cal.kernels, cal.network, s.profile, topo};
+  for (const Op& op : transformer_layer_passes(ctx).fwd.ops)
+    if (op.name == "mlp_fc1.cast") return op.time_s - cal.kernels.launch_overhead_s;
+  return 0;
+}
+
+}  // namespace
+
+// Casting a BF16 operand reads 2 B per element and writes each quantised copy: per-tensor FP8 on
+// Blackwell one 1-byte copy (FP8 GEMMs take any layout), MXFP8 two copies of 1 + 1/32 bytes (row-
+// and column-wise, each with its E8M0 scales), per-tensor FP8 on Hopper two 1-byte copies.
+TEST(Fp8Casts, BytesFollowTheCopiesEachRecipeNeeds) {
+  const double fp8_blackwell = fc1_cast_s("dgx-b200", "fp8"), mxfp8 = fc1_cast_s("dgx-b200", "mxfp8");
+  ASSERT_GT(fp8_blackwell, 0);
+  EXPECT_NEAR(mxfp8 / fp8_blackwell, (2 + 2 * (1 + 1.0 / 32)) / (2 + 1.0), 1e-9);
+  const double fp8_hopper = fc1_cast_s("dgx-h100", "fp8"), fp8_block_hopper = fc1_cast_s("dgx-h100", "fp8-block");
+  EXPECT_NEAR(fp8_block_hopper / fp8_hopper, (2 + 2 * (1 + 4.0 / 128)) / (2 + 2.0), 1e-9);
 }
