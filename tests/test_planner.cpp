@@ -167,3 +167,24 @@ TEST(Planner, WhenNothingFitsTheClosestAlternativesNeedTheLeastMemory) {
   EXPECT_LE(res.candidates[closest[0]].memory_bytes, res.candidates[closest[1]].memory_bytes);
   EXPECT_GT(res.candidates[closest[0]].memory_bytes, r.system.gpu.hbm_bytes);
 }
+
+// "selective" in a plan means the software profile's module ladder, restricted to modules the
+// model has: MLA up-projections and MoE activations for DeepSeek-V3, neither for Llama.
+TEST(Planner, SelectiveRecomputeExpandsToTheModulesTheModelHas) {
+  auto modules_seen = [](const std::string& model, int gpus) {
+    PlanRequest r = small_request(model, "gb200-nvl72", gpus, Objective::Time, 4096);
+    r.recomputes = {Recompute::Selective};
+    unsigned seen = 0;
+    for (const ParallelLayout& l : enumerate_layouts(r)) {
+      EXPECT_EQ(l.recompute, Recompute::Selective);
+      seen |= l.recompute_modules;
+    }
+    return seen;
+  };
+  const unsigned deepseek = modules_seen("deepseek-v3", 256), llama = modules_seen("llama3-8b", 8);
+  EXPECT_TRUE(deepseek & kRecomputeMlaUpProj);
+  EXPECT_TRUE(deepseek & kRecomputeMoeAct);
+  EXPECT_TRUE(deepseek & kRecomputeMlp);  // its first three layers are dense
+  EXPECT_FALSE(llama & (kRecomputeMlaUpProj | kRecomputeMoeAct));
+  EXPECT_TRUE(llama & kRecomputeLayerNorm);
+}

@@ -86,7 +86,7 @@ TEST(RecomputeChoice, LeastRecomputeThatFits) {
   EXPECT_TRUE(chosen.feasible);
   EXPECT_EQ(chosen.scenario.layout.recompute, Recompute::Selective);
   // Every lighter option on the ladder does not fit.
-  for (const ParallelLayout& option : recompute_options(s.layout, s.profile)) {
+  for (const ParallelLayout& option : recompute_options(s.layout, s.profile, s.model)) {
     if (option.recompute == chosen.scenario.layout.recompute && option.recompute_modules == chosen.scenario.layout.recompute_modules)
       break;
     TrainScenario lighter = s;

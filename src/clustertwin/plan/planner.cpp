@@ -11,6 +11,7 @@
 
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/model/params.hpp"
+#include "clustertwin/train/recompute_choice.hpp"
 
 namespace ct {
 namespace {
@@ -35,6 +36,14 @@ std::vector<int> pipeline_options(int gpus, int layers) {
 int default_global_batch(std::int64_t seq_len) {
   const double target = 4.0 * (1 << 20) / static_cast<double>(seq_len);
   return 1 << std::max(0, static_cast<int>(std::lround(std::log2(std::max(1.0, target)))));
+}
+
+// The recompute settings the request allows; "selective" expands to the profile's module ladder.
+std::vector<ParallelLayout> recompute_settings(const PlanRequest& req) {
+  std::vector<ParallelLayout> out;
+  for (const ParallelLayout& o : recompute_options(ParallelLayout{}, req.profile, req.model))
+    if (std::find(req.recomputes.begin(), req.recomputes.end(), o.recompute) != req.recomputes.end()) out.push_back(o);
+  return out;
 }
 
 }  // namespace
@@ -62,13 +71,14 @@ std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req) {
               for (int cp : req.context_parallel)
                 for (int ep : m.moe.enabled() ? std::vector<int>{1, 2, 4, 8, 16, 32, 64} : std::vector<int>{1})
                   for (int mb : req.micro_batches)
-                    for (Recompute rc : req.recomputes) {
+                    for (const ParallelLayout& rc : recompute_settings(req)) {
                       if (tp > domain || (vp > 1 && pp == 1) || pp * vp > m.layers) continue;
                       if (m.moe.enabled() && m.moe.num_experts % ep != 0) continue;
                       if (req.seq_len % cp != 0 || (cp > 1 && req.seq_len / cp < 1024)) continue;
                       ParallelLayout l;
                       l.gpus = gpus, l.tp = tp, l.pp = pp, l.vp = vp, l.cp = cp, l.ep = ep, l.micro_batch = mb;
-                      l.seq_len = req.seq_len, l.precision = prec, l.recompute = rc;
+                      l.seq_len = req.seq_len, l.precision = prec;
+                      l.recompute = rc.recompute, l.recompute_modules = rc.recompute_modules;
                       // One batch for every layout, so that they are compared on the same work.
                       l.global_batch = req.global_batch > 0 ? req.global_batch : target_gbs;
                       l.sharding = sharding;

@@ -6,9 +6,10 @@
 
 namespace ct {
 
-// The recompute settings the scenario's software stack offers, cheapest first: none, the
-// profile's selective-module ladder, full.
-std::vector<ParallelLayout> recompute_options(const ParallelLayout& l, const SoftwareProfile& p);
+// The recompute settings the stack offers for this model, cheapest first: none, the profile's
+// selective-module ladder (modules the model has no use for dropped, repeats removed; without a
+// ladder, the attention core), full.
+std::vector<ParallelLayout> recompute_options(const ParallelLayout& l, const SoftwareProfile& p, const ModelSpec& m);
 
 // Simulates the options in order and returns the first that fits memory (the least recompute,
 // hence the fastest of those that fit); when none fits, the result of full recompute
