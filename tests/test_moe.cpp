@@ -128,3 +128,16 @@ TEST(ExpertCapacity, DroppingCapsTheBusiestExpertAtItsCapacity) {
   EXPECT_DOUBLE_EQ(step(1.5, 2.0), step(1.5, 0));
   EXPECT_GT(step(1.5, 0), step(1.0, 0));
 }
+
+// A faster scale-out NIC (ConnectX-8 800G what-if on GB200) speeds up an all-to-all that leaves
+// the 72-GPU NVLink domain and changes nothing for one that stays inside it.
+TEST(ExpertParallel, FasterNicHelpsOnlyAllToAllAcrossRacks) {
+  auto ep_exposed = [](int ep, double nic_gb_s) {
+    TrainRequest r;
+    r.model = "deepseek-v3", r.system = "gb200-nvl72", r.gpus = 1024, r.pp = 8, r.vp = 4, r.ep = ep;
+    r.global_batch = 8192, r.precision = "mxfp8", r.recompute = "selective:mla_up_proj", r.nic_gb_s = nic_gb_s;
+    return simulate_training_step(ct::testing::scenario(r), ct::testing::catalogs().calibration).breakdown.ep_exposed_s;
+  };
+  EXPECT_DOUBLE_EQ(ep_exposed(64, 100), ep_exposed(64, 0));
+  EXPECT_LT(ep_exposed(128, 100), 0.8 * ep_exposed(128, 0));
+}

@@ -4,6 +4,7 @@
 
 #include "clustertwin/config/train_options.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/units.hpp"
 #include "clustertwin/core/yaml_util.hpp"
 
 namespace ct {
@@ -33,7 +34,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   static const std::set<std::string> known = {
       "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "seq_len",
       "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description", "label",
-      "moe_imbalance", "moe_capacity_factor", "optimizer_offload"};
+      "moe_imbalance", "moe_capacity_factor", "optimizer_offload", "nic_gb_s"};
   for (const auto& kv : n) {
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) throw InputError(path, key, "unknown field");
@@ -68,6 +69,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   r.moe_imbalance = yaml_number_or(n, "moe_imbalance", r.moe_imbalance, path, "");
   r.moe_capacity_factor = yaml_number_or(n, "moe_capacity_factor", r.moe_capacity_factor, path, "");
   r.optimizer_offload = yaml_number_or(n, "optimizer_offload", r.optimizer_offload, path, "");
+  r.nic_gb_s = yaml_number_or(n, "nic_gb_s", r.nic_gb_s, path, "");
   r.label = yaml_string_or(n, "label", "");
   if (r.gpus <= 0) throw InputError(path, "gpus", "missing");
   return r;
@@ -79,6 +81,8 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   TrainScenario s;
   s.model = cat.model(req.model);
   s.system = cat.hardware.system(req.system);
+  if (req.nic_gb_s < 0) throw InputError(source, "nic_gb_s", "must not be negative");
+  if (req.nic_gb_s > 0) s.system.nic_bytes_per_s = req.nic_gb_s * units::kGB;  // e.g. ConnectX-8 on a GB200 rack
   ParallelLayout& l = s.layout;
   auto narrow = [&](long long v, const char* field) {
     if (v <= 0 || v > (1LL << 30)) throw InputError(source, field, "must be a positive integer, got " + std::to_string(v));
