@@ -144,3 +144,18 @@ TEST(Determinism, SameInputSameBytes) {
   ASSERT_EQ(p2.exit_code, 0) << p2.err;
   EXPECT_EQ(p2.out, p1.out);  // threads change nothing, counts included
 }
+
+// serve-plan takes the arrival rate from --load: the README's workload gives only lengths.
+TEST(ServePlanCli, WorkloadWithoutRateTakesTheLoad) {
+  const Output r = run("serve-plan --model llama3-8b --systems dgx-h100 --load 20rps "
+                       "--slo ttft_p99=500ms,tpot_p99=50ms --workload poisson:input=512,output=64");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("at 20 requests/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("replicas"), std::string::npos) << r.out;
+}
+
+TEST(CompareCli, NicWhatIfExampleRuns) {
+  const Output r = run("compare --format csv " + std::string(CLUSTERTWIN_SOURCE_DIR) + "/examples/deepseek-v3-gb200-cx7-vs-cx8.yaml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(r.out), 1 + 4);
+}

@@ -182,7 +182,7 @@ Runner add_serve_plan_command(CLI::App& app) {
   c->add_option("--kv-cache", o->kv_cache, "KV cache format: bf16, fp8");
   c->add_option("--load", o->load, "Requests per second, e.g. 2000rps")->required();
   c->add_option("--slo", o->slo, "ttft_p99=500ms,tpot_p99=50ms")->required();
-  c->add_option("--workload", o->workload, "Lengths, e.g. poisson:rate=1,input=2048,output=256 (rate ignored)")->required();
+  c->add_option("--workload", o->workload, "Request lengths, e.g. poisson:input=2048,output=256 (the rate is --load)")->required();
   c->add_option("--max-gpus-per-replica", o->max_gpus_per_replica, "Largest replica tried");
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
@@ -197,7 +197,7 @@ Runner add_serve_plan_command(CLI::App& app) {
     }
     if (q.load_rps <= 0) throw InputError("command line", "load", "must be > 0");
     q.slo = parse_slo(o->slo);
-    const serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line");
+    const serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line", q.load_rps);
     q.input_tokens = w.input_tokens, q.output_tokens = w.output_tokens;
     q.max_gpus_per_replica = o->max_gpus_per_replica;
     const ModelSpec model = cat.model(o->model);

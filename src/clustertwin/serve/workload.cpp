@@ -80,7 +80,7 @@ std::map<std::string, std::string> key_values(const std::string& text, const std
 
 }  // namespace
 
-WorkloadSpec parse_workload(const std::string& text, const std::string& source) {
+WorkloadSpec parse_workload(const std::string& text, const std::string& source, double default_rate_per_s) {
   const auto colon = text.find(':');
   if (colon == std::string::npos)
     throw InputError(source, "workload", "expected KIND:..., e.g. poisson:rate=20,input=2048,output=256");
@@ -96,6 +96,7 @@ WorkloadSpec parse_workload(const std::string& text, const std::string& source) 
   else if (kind == "gamma") w.kind = ArrivalKind::Gamma;
   else if (kind == "offline" || kind == "fixed") w.kind = ArrivalKind::AllAtOnce;
   else throw InputError(source, "workload", "unknown kind '" + kind + "' (poisson, gamma, offline, fixed, trace)");
+  w.rate_per_s = default_rate_per_s;
   for (const auto& [key, value] : key_values(rest, source)) {
     const std::string field = "workload." + key;
     if (key == "rate") w.rate_per_s = parse_number(value, source, field);

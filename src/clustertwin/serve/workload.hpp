@@ -33,7 +33,8 @@ struct WorkloadSpec {
 // Parses "poisson:rate=20,input=2048,output=256[,count=N][,seed=S]",
 // "gamma:rate=20,cv=4,input=..,output=..", "offline:count=N,input=..,output=.." (alias "fixed:",
 // trtllm-bench style), "trace:path.csv". `source` names the origin in errors.
-WorkloadSpec parse_workload(const std::string& text, const std::string& source);
+// `default_rate_per_s` applies when the text gives no rate (serve-plan takes it from --load).
+WorkloadSpec parse_workload(const std::string& text, const std::string& source, double default_rate_per_s = 0);
 
 // The requests, sorted by arrival. Throws InputError when the spec cannot produce any.
 std::vector<Request> generate_requests(const WorkloadSpec& spec);
