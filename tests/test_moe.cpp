@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/cost/flops.hpp"
 #include "clustertwin/model/params.hpp"
@@ -140,4 +141,11 @@ TEST(ExpertParallel, FasterNicHelpsOnlyAllToAllAcrossRacks) {
   };
   EXPECT_DOUBLE_EQ(ep_exposed(64, 100), ep_exposed(64, 0));
   EXPECT_LT(ep_exposed(128, 100), 0.8 * ep_exposed(128, 0));
+}
+
+// The names the issues and papers use reach the catalog model (data/models/aliases.yaml).
+TEST(ModelCatalog, AliasesResolveToCatalogModels) {
+  EXPECT_EQ(catalogs().model("llama3-405b").name, "llama3.1-405b");
+  EXPECT_EQ(catalogs().model("llm-jp-3-172b").name, "llmjp3-172b");
+  EXPECT_THROW(catalogs().model("llama3-406b"), InputError);
 }

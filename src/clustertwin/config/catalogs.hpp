@@ -16,6 +16,7 @@ struct Catalogs {
   std::map<std::string, SoftwareProfile> profiles;
 
   static Catalogs load(const std::string& data_dir);
+  std::map<std::string, std::string> model_aliases;  // other names -> catalog ids (data/models/aliases.yaml)
   std::string models_dir() const { return data_dir + "/models"; }
   ModelSpec model(const std::string& name_or_path) const;
   const SoftwareProfile& profile(const std::string& name) const;
