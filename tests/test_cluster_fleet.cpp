@@ -47,7 +47,7 @@ TEST(ClusterFleet, ExampleFleetHasNvl72RacksOfEighteenTraysAndDgxNodesOfEight) {
   const Domain& dgx = f.domains[f.pools[0].first_domain];
   EXPECT_EQ(dgx.node_count, 1);
   EXPECT_EQ(f.nodes[dgx.first_node].gpus, 8);
-  EXPECT_EQ(f.sites[0].electricity_jpy_per_kwh, 25);
+  EXPECT_EQ(f.sites[0].electricity_price_per_kwh, 25);
   EXPECT_EQ(f.sites[0].grid_co2_kg_per_kwh, 0.42);
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "clustertwin/cluster/tolerant_csv.hpp"
+#include "clustertwin/config/site_loader.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/yaml_util.hpp"
 
@@ -16,21 +17,8 @@ int Fleet::total_gpus() const {
 }
 
 Site load_site(const std::string& path) {
-  const YAML::Node y = load_yaml_file(path);
   Site s;
-  s.id = yaml_string(y, "id", path, "");
-  s.name = yaml_string_or(y, "name", s.id);
-  s.jurisdiction = yaml_string(y, "jurisdiction", path, "");
-  s.region = yaml_string_or(y, "region", "");
-  s.pue = yaml_number(y, "pue", path, "");
-  s.electricity_jpy_per_kwh = yaml_number(y, "electricity_jpy_per_kwh", path, "");
-  s.grid_co2_kg_per_kwh = yaml_number(y, "grid_co2_kg_per_kwh", path, "");
-  if (s.pue < 1.0) throw InputError(path, "pue", "must be >= 1 (facility energy / IT energy)");
-  if (s.electricity_jpy_per_kwh < 0) throw InputError(path, "electricity_jpy_per_kwh", "must be >= 0");
-  if (s.grid_co2_kg_per_kwh < 0) throw InputError(path, "grid_co2_kg_per_kwh", "must be >= 0");
-  const YAML::Node sources = y["sources"];
-  for (const char* key : {"pue", "electricity_jpy_per_kwh", "grid_co2_kg_per_kwh"})
-    if (!sources || !sources[key]) throw InputError(path, std::string("sources.") + key, "every figure must cite its source");
+  static_cast<SiteBasics&>(s) = load_site_basics(load_yaml_file(path), path);
   return s;
 }
 

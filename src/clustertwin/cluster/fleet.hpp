@@ -7,18 +7,14 @@
 #include <vector>
 
 #include "clustertwin/hw/catalog.hpp"
+#include "clustertwin/hw/site.hpp"
 
 namespace ct::cluster {
 
 // The jurisdiction string that data residency (jp_restricted) requires.
 inline constexpr const char* kJapan = "JP";
 
-struct Site {
-  std::string id, name, jurisdiction, region;
-  double pue = 1.0;
-  double electricity_jpy_per_kwh = 0;
-  double grid_co2_kg_per_kwh = 0;
-
+struct Site : SiteBasics {
   bool in_japan() const { return jurisdiction == kJapan; }
 };
 
@@ -60,8 +56,7 @@ struct Fleet {
 inline constexpr int kMaxPools = 64;
 inline constexpr int kMaxGpusPerNode = 32;
 
-// A site file (data/sites/*.yaml): id, jurisdiction, region, pue, electricity_jpy_per_kwh,
-// grid_co2_kg_per_kwh, sources.
+// A site file (data/sites/*.yaml), read by the shared loader (config/site_loader.hpp).
 Site load_site(const std::string& path);
 
 // A fleet file: `sites:` list of {site: <id in sites_dir or a path>, pools: [{system, domains}]}.

@@ -95,7 +95,7 @@ std::vector<SiteMetrics> site_metrics(const Fleet& fleet, const SimResult& resul
     const Site& site = fleet.sites[s];
     m.utilisation = m.gpus > 0 && result.makespan_s > 0 ? m.busy_gpu_hours * kSecondsPerHour / (m.gpus * result.makespan_s) : 0;
     m.facility_energy_kwh = m.it_energy_kwh * site.pue;
-    m.cost_jpy = m.facility_energy_kwh * site.electricity_jpy_per_kwh;
+    m.cost_jpy = m.facility_energy_kwh * site.electricity_price_per_kwh;
     m.co2_kg = m.facility_energy_kwh * site.grid_co2_kg_per_kwh;
   }
   return out;

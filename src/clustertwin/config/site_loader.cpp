@@ -22,18 +22,30 @@ std::map<std::string, double> price_table(const YAML::Node& n, const char* key, 
 
 }  // namespace
 
-Site load_site(const std::string& path) {
-  const YAML::Node n = load_yaml_file(path);
+SiteBasics load_site_basics(const YAML::Node& n, const std::string& path) {
   if (!n.IsMap()) throw InputError(path, "", "a site must be a YAML mapping");
-  Site s;
+  SiteBasics s;
   s.id = yaml_string(n, "id", path, "");
   s.name = yaml_string_or(n, "name", s.id);
-  s.jurisdiction = yaml_string_or(n, "jurisdiction", "");
-  s.currency = yaml_string_or(n, "currency", "JPY");
+  s.jurisdiction = yaml_string(n, "jurisdiction", path, "");
+  s.region = yaml_string_or(n, "region", "");
   s.pue = yaml_number(n, "pue", path, "");
-  if (s.pue < 1.0) throw InputError(path, "pue", "must be >= 1");
   s.electricity_price_per_kwh = yaml_number(n, "electricity_jpy_per_kwh", path, "");
   s.grid_co2_kg_per_kwh = yaml_number(n, "grid_co2_kg_per_kwh", path, "");
+  if (s.pue < 1.0) throw InputError(path, "pue", "must be >= 1 (facility energy / IT energy)");
+  if (s.electricity_price_per_kwh < 0) throw InputError(path, "electricity_jpy_per_kwh", "must be >= 0");
+  if (s.grid_co2_kg_per_kwh < 0) throw InputError(path, "grid_co2_kg_per_kwh", "must be >= 0");
+  const YAML::Node sources = n["sources"];
+  for (const char* key : {"pue", "electricity_jpy_per_kwh", "grid_co2_kg_per_kwh"})
+    if (!sources || !sources[key]) throw InputError(path, std::string("sources.") + key, "every figure must cite its source");
+  return s;
+}
+
+Site load_site(const std::string& path) {
+  const YAML::Node n = load_yaml_file(path);
+  Site s;
+  static_cast<SiteBasics&>(s) = load_site_basics(n, path);
+  s.currency = yaml_string_or(n, "currency", "JPY");
   s.lifetime_years = yaml_number_or(n, "lifetime_years", 5.0, path, "");
   if (s.lifetime_years <= 0) throw InputError(path, "lifetime_years", "must be positive");
   const double usd = yaml_number_or(n, "usd_jpy", 0.0, path, "");

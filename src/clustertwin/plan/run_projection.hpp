@@ -5,15 +5,13 @@
 #include <string>
 
 #include "clustertwin/hw/hardware.hpp"
+#include "clustertwin/hw/site.hpp"
 #include "clustertwin/model/model_spec.hpp"
 
 namespace ct {
 
-struct Site {
-  std::string id, name, jurisdiction, currency = "JPY";
-  double pue = 1.0;
-  double electricity_price_per_kwh = 0;
-  double grid_co2_kg_per_kwh = 0;
+struct Site : SiteBasics {
+  std::string currency = "JPY";
   // Either a rental price per GPU-hour (power included) or owned hardware: capital cost per GPU
   // amortised over its lifetime, plus the electricity the site pays for.
   std::map<std::string, double> rental_per_gpu_hour;  // by GPU id
