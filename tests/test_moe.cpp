@@ -8,6 +8,7 @@
 #include "clustertwin/model/params.hpp"
 #include "clustertwin/parallel/topology.hpp"
 #include "clustertwin/train/step_simulator.hpp"
+#include "clustertwin/workload/ops.hpp"
 #include "scenario_helpers.hpp"
 
 using namespace ct;
@@ -148,4 +149,60 @@ TEST(ModelCatalog, AliasesResolveToCatalogModels) {
   EXPECT_EQ(catalogs().model("llama3-405b").name, "llama3.1-405b");
   EXPECT_EQ(catalogs().model("llm-jp-3-172b").name, "llmjp3-172b");
   EXPECT_THROW(catalogs().model("llama3-406b"), InputError);
+}
+
+namespace {
+
+// Forward ops of one MoE layer (Qwen3-235B-A22B on 256 H100, TP 2, EP ep, ETP etp).
+std::vector<Op> moe_forward_ops(int ep, int etp) {
+  TrainRequest r;
+  r.model = "qwen3-235b-a22b", r.system = "dgx-h100", r.gpus = 256, r.tp = 2, r.pp = 8, r.ep = ep, r.etp = etp;
+  r.global_batch = 2048, r.precision = "fp8";
+  const TrainScenario s = ct::testing::scenario(r);
+  const Calibration& cal = catalogs().calibration;
+  const DeviceCalibration& dev = cal.device(s.system.gpu.id);
+  const LayoutTopology topo = map_layout(s.layout, s.system, dev, cal.network);
+  const CostContext ctx{s.model, s.layout, s.system, dev, cal.kernels, cal.network, s.profile, topo};
+  LayerSpec spec;
+  spec.ffn = FfnKind::Moe;
+  return layer_passes(ctx, spec).fwd.ops;
+}
+
+double expert_gemm_flops(const std::vector<Op>& ops) {
+  double flops = 0;
+  for (const Op& op : ops)
+    if (op.kind == OpKind::Gemm && op.name.rfind("experts_", 0) == 0) flops += op.flops;
+  return flops;
+}
+
+}  // namespace
+
+// Expert tensor parallelism splits each expert's FFN over etp GPUs and gathers their tokens:
+// the expert FLOPs per GPU stay the same, the expert weights per GPU halve, and an all-gather
+// and a reduce-scatter over the ETP group appear.
+TEST(ExpertTensorParallel, SameFlopsHalfTheWeightsPlusTwoCollectives) {
+  const auto one = moe_forward_ops(16, 1), two = moe_forward_ops(16, 2);
+  EXPECT_NEAR(expert_gemm_flops(two), expert_gemm_flops(one), 1e-6 * expert_gemm_flops(one));
+  int collectives = 0;
+  for (const Op& op : two) collectives += op.name.rfind("etp_", 0) == 0 && op.time_s > 0;
+  EXPECT_EQ(collectives, 2);
+  for (const Op& op : one) EXPECT_NE(op.name.rfind("etp_", 0), 0u) << op.name;
+
+  auto expert_params = [](int etp) {
+    TrainRequest r;
+    r.model = "qwen3-235b-a22b", r.system = "dgx-h100", r.gpus = 256, r.tp = 2, r.pp = 8, r.ep = 16, r.etp = etp;
+    r.global_batch = 2048, r.precision = "fp8";
+    const TrainResult res = simulate_training_step(ct::testing::scenario(r), catalogs().calibration, {.timing = false});
+    double p = 0;
+    for (const ChunkInfo& c : res.chunks) p += c.expert_params;
+    return p;
+  };
+  EXPECT_NEAR(expert_params(2), expert_params(1) / 2, 1.0);
+}
+
+TEST(ExpertTensorParallel, MustFitTheStageRanks) {
+  TrainRequest r;
+  r.model = "qwen3-235b-a22b", r.system = "dgx-h100", r.gpus = 256, r.tp = 2, r.pp = 8, r.ep = 32, r.etp = 2;
+  r.global_batch = 2048;
+  EXPECT_THROW(ct::testing::scenario(r), InputError);  // ep*etp = 64 > tp*cp*dp = 32
 }

@@ -56,6 +56,7 @@ Runner add_train_command(CLI::App& app) {
     set("--vp", req.vp, f.vp);
     set("--cp", req.cp, f.cp);
     set("--ep", req.ep, f.ep);
+    set("--etp", req.etp, f.etp);
     set("--micro-batch", req.micro_batch, f.micro_batch);
     set("--global-batch", req.global_batch, f.global_batch);
     set("--seq-len", req.seq_len, f.seq_len);

@@ -14,6 +14,7 @@ inline void add_workload_options(CLI::App* c, TrainRequest& r) {
   c->add_option("--vp", r.vp, "Virtual pipeline stages per rank (interleaved 1F1B)");
   c->add_option("--cp", r.cp, "Context parallelism (ring attention)");
   c->add_option("--ep", r.ep, "Expert parallelism");
+  c->add_option("--etp", r.etp, "Expert tensor parallelism (each expert's FFN split over this many GPUs)");
   c->add_option("--micro-batch", r.micro_batch, "Sequences per micro-batch");
   c->add_option("--global-batch", r.global_batch, "Sequences per optimizer step (default: one micro-batch per replica)");
   c->add_option("--seq-len", r.seq_len, "Sequence length, tokens");

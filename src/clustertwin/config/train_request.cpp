@@ -32,7 +32,7 @@ std::vector<TrainRequest> load_compare_requests(const std::string& path) {
 TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& path) {
   if (!n.IsMap()) throw InputError(path, "", "a scenario must be a YAML mapping");
   static const std::set<std::string> known = {
-      "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "seq_len",
+      "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "etp", "micro_batch", "global_batch", "seq_len",
       "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description", "label",
       "moe_imbalance", "moe_capacity_factor", "optimizer_offload", "nic_gb_s"};
   for (const auto& kv : n) {
@@ -57,6 +57,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   integer("vp", r.vp);
   integer("cp", r.cp);
   integer("ep", r.ep);
+  integer("etp", r.etp);
   integer("micro_batch", r.micro_batch);
   integer("global_batch", r.global_batch);
   integer("seq_len", r.seq_len);
@@ -94,6 +95,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.vp = narrow(req.vp, "vp");
   l.cp = narrow(req.cp, "cp");
   l.ep = narrow(req.ep, "ep");
+  l.etp = narrow(req.etp, "etp");
   l.micro_batch = narrow(req.micro_batch, "micro_batch");
   l.seq_len = narrow(req.seq_len, "seq_len");
   if (req.shard_group < 0) throw InputError(source, "shard_group", "must not be negative");

@@ -15,7 +15,7 @@ namespace ct {
 struct TrainRequest {
   std::string model{}, system{};
   std::string profile{};  // empty: megatron-core, or pytorch-fsdp for zero3 without TP/PP
-  long long gpus = 0, tp = 1, pp = 1, vp = 1, cp = 1, ep = 1;
+  long long gpus = 0, tp = 1, pp = 1, vp = 1, cp = 1, ep = 1, etp = 1;
   long long micro_batch = 1, global_batch = 0, seq_len = 4096, shard_group = 0;
   std::string precision = "bf16", recompute = "none", zero = "zero1";
   bool sequence_parallel = true;

@@ -18,6 +18,7 @@ void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& so
   positive(l.vp, "vp");
   positive(l.cp, "cp");
   positive(l.ep, "ep");
+  positive(l.etp, "etp");
   positive(l.micro_batch, "micro_batch");
   positive(l.global_batch, "global_batch");
   positive(l.seq_len, "seq_len");
@@ -27,10 +28,12 @@ void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& so
                                          std::to_string(l.gpus) + " GPUs");
   l.dp = static_cast<int>(l.gpus / model_parallel);
   if (m.moe.enabled()) {
-    // Expert parallelism spans the ranks of one pipeline stage (expert tensor parallelism 1).
-    if (l.tp * l.cp * l.dp % l.ep != 0) throw InputError(source, "ep", "must divide tp*cp*dp");
-  } else if (l.ep != 1) {
-    throw InputError(source, "ep", "expert parallelism needs a mixture-of-experts model");
+    // The ranks of one pipeline stage split into expert tensor x expert x expert-data parallel.
+    if (l.tp * l.cp * l.dp % (l.ep * l.etp) != 0) throw InputError(source, "ep", "ep*etp must divide tp*cp*dp");
+    if (m.moe.expert_ffn_hidden % l.etp != 0)
+      throw InputError(source, "etp", "must divide the experts' FFN width " + std::to_string(m.moe.expert_ffn_hidden));
+  } else if (l.ep != 1 || l.etp != 1) {
+    throw InputError(source, l.ep != 1 ? "ep" : "etp", "expert parallelism needs a mixture-of-experts model");
   }
   if (m.heads % l.tp != 0)
     throw InputError(source, "tp", "must divide the " + std::to_string(m.heads) + " attention heads");

@@ -24,6 +24,7 @@ enum class DpSharding { None, Zero1, Zero2, Zero3 };
 struct ParallelLayout {
   int gpus = 1;
   int tp = 1, pp = 1, vp = 1, cp = 1, ep = 1;
+  int etp = 1;                      // expert tensor parallelism: each expert's FFN split over etp ranks
   int dp = 1;                       // derived: gpus / (tp * pp * cp)
   bool sequence_parallel = true;    // Megatron SP (only meaningful with tp > 1)
   int micro_batch = 1;

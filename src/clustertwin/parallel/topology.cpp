@@ -49,11 +49,13 @@ LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const 
   // distributed optimizer sharded) over dp * cp ranks, as in Megatron-Core.
   t.dp = place_group(l.dp * l.cp, l.tp, domain);
   t.pp = place_group(l.pp, l.tp * l.cp * l.dp, domain);
-  // Experts: EP groups of consecutive ranks (expert tensor parallelism 1), their gradients
-  // reduced across the expert-data-parallel ranks that hold the same experts.
-  t.ep = place_group(l.ep, 1, domain);
-  t.expert_dp = place_group(l.tp * l.cp * l.dp / l.ep, l.ep, domain);
+  // Experts, Megatron-Core order: expert-tensor ranks innermost, then expert-parallel groups,
+  // then the expert-data-parallel ranks that hold the same expert shards and reduce their gradients.
+  t.etp = place_group(l.etp, 1, domain);
+  t.ep = place_group(l.ep, l.etp, domain);
+  t.expert_dp = place_group(l.tp * l.cp * l.dp / (l.ep * l.etp), l.ep * l.etp, domain);
   t.ep_link = group_link(t.ep, sys, dev, net);
+  t.etp_link = group_link(t.etp, sys, dev, net);
   t.expert_dp_link = group_link(t.expert_dp, sys, dev, net);
   t.tp_link = group_link(t.tp, sys, dev, net);
   t.tp_all_reduce_link = group_all_reduce_link(t.tp, sys, dev, net);

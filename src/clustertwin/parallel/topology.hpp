@@ -33,8 +33,8 @@ double group_all_to_all_time_s(double bytes_per_rank, const GroupPlacement& g, c
                                const DeviceCalibration& dev, const NetworkCalibration& net);
 
 struct LayoutTopology {
-  GroupPlacement tp, cp, dp, pp, ep, expert_dp;
-  cost::Link tp_link, tp_all_reduce_link, cp_link, dp_link, dp_all_reduce_link, pp_link, ep_link, expert_dp_link;
+  GroupPlacement tp, cp, dp, pp, ep, etp, expert_dp;
+  cost::Link tp_link, tp_all_reduce_link, cp_link, dp_link, dp_all_reduce_link, pp_link, ep_link, etp_link, expert_dp_link;
 };
 
 LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const DeviceCalibration& dev,

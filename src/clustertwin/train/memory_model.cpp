@@ -54,13 +54,16 @@ PerToken dense_mlp_saved(const ModelSpec& m, const ParallelLayout& l, double in_
 
 PerToken moe_saved(const ModelSpec& m, const ParallelLayout& l, double in_bytes) {
   const MoeSpec& e = m.moe;
-  const double h = static_cast<double>(m.hidden), k = e.top_k, f = static_cast<double>(e.expert_ffn_hidden) / h;
+  // kg: routed copies through this GPU's expert GEMMs per token (with expert tensor parallelism
+  // the gathered tokens, etp x, at 1/etp of the FFN width f).
+  const double h = static_cast<double>(m.hidden), k = e.top_k, kg = k * l.etp,
+               f = static_cast<double>(e.expert_ffn_hidden) / h / l.etp;
   const double w = e.latent_size > 0 ? static_cast<double>(e.latent_size) / h : 1.0;  // routed width / h
   PerToken t;
   // All per token of the residual stream; MoE tokens are sequence-parallel, so all of it shards.
   const double router_in = l.recomputes(kRecomputeLayerNorm) ? 0 : 2, fc2_in = l.recomputes(kRecomputeMoeAct) ? 0 : in_bytes;
-  t.sharded = 2 /*norm*/ + router_in + k * in_bytes * w /*permuted tokens*/ + k * 2 * f * (e.gated ? 2 : 1) +
-              k * fc2_in * f /*expert fc2 input*/ + k * 2 * w /*combined outputs*/ + (w < 1 ? 4 * w : 0) /*latents*/;
+  t.sharded = 2 /*norm*/ + router_in + kg * in_bytes * w /*expert fc1 input*/ + kg * 2 * f * (e.gated ? 2 : 1) +
+              kg * fc2_in * f /*expert fc2 input*/ + k * 2 * w /*combined outputs*/ + (w < 1 ? 4 * w : 0) /*latents*/;
   if (e.shared_ffn_hidden > 0) {
     const PerToken s = mlp_saved(static_cast<double>(e.shared_ffn_hidden) / h, e.gated, in_bytes, false);
     t.sharded += s.sharded + s.replicated - 2;  // shares the norm

@@ -131,7 +131,7 @@ class StepBuilder {
     const ModelSpec& m = s_.model;
     const double routed = spec.ffn == FfnKind::Moe ? m.moe.num_experts * expert_params(m) : 0.0;
     dense += layer_params(m, spec) - routed;
-    experts += routed / l_.ep;
+    experts += routed / (l_.ep * l_.etp);
   }
 
   ChunkCost chunk_cost(const ChunkInfo& ci) const {
@@ -445,6 +445,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   const CostContext ctx{s.model, l, s.system, dev, cal.kernels, cal.network, s.profile, r.topology};
   // The layout fields layer costs depend on (PP, VP and DP do not change them).
   const std::vector<double> key{static_cast<double>(l.tp), static_cast<double>(l.cp), static_cast<double>(l.ep),
+                                static_cast<double>(l.etp),
                                 static_cast<double>(l.micro_batch), static_cast<double>(l.seq_len),
                                 static_cast<double>(l.precision), static_cast<double>(l.recompute),
                                 static_cast<double>(l.recompute_modules),

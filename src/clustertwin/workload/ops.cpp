@@ -150,6 +150,16 @@ class Builder {
     return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops};
   }
 
+  // Expert-tensor-parallel all-gather (forward) or reduce-scatter of the routed tokens, `bytes`
+  // in all after gathering, over the ETP group.
+  Op etp_collective(const std::string& name, double bytes, bool gather) const {
+    const int n = c_.layout.etp;
+    const double time = n == 1 ? 0.0
+                        : gather ? cost::all_gather_time_s(bytes, n, c_.topology.etp_link)
+                                 : cost::reduce_scatter_time_s(bytes, n, c_.topology.etp_link);
+    return {"etp_" + name + (gather ? ".all_gather" : ".reduce_scatter"), OpKind::EpComm, time, 0};
+  }
+
   // Expert-parallel all-to-all of `bytes` per GPU over the EP group.
   Op ep_all_to_all(const std::string& name, double bytes) const {
     const double time = group_all_to_all_time_s(bytes, c_.topology.ep, c_.system, c_.device, c_.network);
@@ -435,8 +445,9 @@ double expert_load_factor(const ParallelLayout& l) {
 }
 
 // Routed experts: router, token permutation, dispatch all-to-all over the EP group, grouped expert
-// GEMMs (each GPU holds num_experts / ep experts), combine all-to-all; plus shared experts.
-// Tokens enter sequence-parallel (T / tp per GPU); experts are not tensor-parallel.
+// GEMMs (each GPU holds num_experts / ep experts, each split over etp GPUs: the routed tokens
+// are all-gathered over the ETP group before them and reduce-scattered after), combine
+// all-to-all; plus shared experts. Tokens enter sequence-parallel (T / tp per GPU).
 LayerPasses moe_block(const Builder& B, const CostContext& c) {
   const Dims& d = B.dims();
   const MoeSpec& moe = c.model.moe;
@@ -444,12 +455,14 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   const double local_experts = E / ep;
   // Routed token copies that land on this GPU (balanced routing times the imbalance factor).
   const double routed = tokens * k * expert_load_factor(c.layout);
-  const double f = static_cast<double>(moe.expert_ffn_hidden);
+  const double etp = c.layout.etp, f = static_cast<double>(moe.expert_ffn_hidden) / etp;  // f: this GPU's slice
+  const double gathered = routed * etp;  // tokens through this GPU's expert GEMMs
   // Latent MoE (Nemotron-3 Super): tokens are projected to a narrower width before dispatch.
   const double width = moe.latent_size > 0 ? static_cast<double>(moe.latent_size) : d.h;
-  const cost::GemmShape fc1{routed / local_experts, (moe.gated ? 2 : 1) * f, width, local_experts},
-      fc2{routed / local_experts, width, f, local_experts}, to_latent{tokens, width, d.h}, from_latent{tokens, d.h, width};
-  const double act_bytes = (moe.gated ? 3.0 : 2.0) * routed * f * kActBytes;
+  const cost::GemmShape fc1{gathered / local_experts, (moe.gated ? 2 : 1) * f, width, local_experts},
+      fc2{gathered / local_experts, width, f, local_experts}, to_latent{tokens, width, d.h}, from_latent{tokens, d.h, width};
+  const double act_bytes = (moe.gated ? 3.0 : 2.0) * gathered * f * kActBytes;
+  const double etp_bytes = gathered * width * kActBytes;
   const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
   const double permute_bytes = 2 * tokens * k * width * kActBytes;
   const double a2a_bytes = tokens * k * width * kActBytes;  // per GPU, each direction
@@ -462,11 +475,13 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   if (moe.latent_size > 0) fwd.add(B.gemm("to_latent", to_latent));
   fwd.add(B.elementwise("permute", permute_bytes, kPermuteKernels));
   fwd.add(B.ep_all_to_all("dispatch", a2a_bytes));
-  B.cast(fwd, "experts_fc1.cast", routed * width);
+  if (etp > 1) fwd.add(B.etp_collective("experts_in", etp_bytes, true));
+  B.cast(fwd, "experts_fc1.cast", gathered * width);
   fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1));
   fwd.add(B.elementwise(moe.gated ? "experts_swiglu" : "experts_relu2", act_bytes));
-  B.cast(fwd, "experts_fc2.cast", routed * f);
+  B.cast(fwd, "experts_fc2.cast", gathered * f);
   fwd.add(B.gemm("experts_down", fc2));
+  if (etp > 1) fwd.add(B.etp_collective("experts_out", etp_bytes, false));
   fwd.add(B.ep_all_to_all("combine", a2a_bytes));
   fwd.add(B.elementwise("unpermute", permute_bytes, kPermuteKernels));
   if (moe.latent_size > 0) fwd.add(B.gemm("from_latent", from_latent));
@@ -481,9 +496,11 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   if (moe.latent_size > 0) B.backward_gemms(bwd, "from_latent", from_latent);
   bwd.add(B.elementwise("unpermute.bwd", permute_bytes, kPermuteKernels));
   bwd.add(B.ep_all_to_all("combine.bwd", a2a_bytes));
+  if (etp > 1) bwd.add(B.etp_collective("experts_out.bwd", etp_bytes, true));
   B.backward_gemms(bwd, "experts_down", fc2);
   bwd.add(B.elementwise("experts_activation.bwd", 2 * act_bytes));
   B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1);
+  if (etp > 1) bwd.add(B.etp_collective("experts_in.bwd", etp_bytes, false));
   bwd.add(B.ep_all_to_all("dispatch.bwd", a2a_bytes));
   bwd.add(B.elementwise("permute.bwd", permute_bytes, kPermuteKernels));
   if (moe.latent_size > 0) B.backward_gemms(bwd, "to_latent", to_latent);
