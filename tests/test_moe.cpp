@@ -8,7 +8,6 @@
 #include "clustertwin/model/params.hpp"
 #include "clustertwin/parallel/topology.hpp"
 #include "clustertwin/train/step_simulator.hpp"
-#include "clustertwin/workload/ops.hpp"
 #include "scenario_helpers.hpp"
 
 using namespace ct;
@@ -158,14 +157,9 @@ std::vector<Op> moe_forward_ops(int ep, int etp) {
   TrainRequest r;
   r.model = "qwen3-235b-a22b", r.system = "dgx-h100", r.gpus = 256, r.tp = 2, r.pp = 8, r.ep = ep, r.etp = etp;
   r.global_batch = 2048, r.precision = "fp8";
-  const TrainScenario s = ct::testing::scenario(r);
-  const Calibration& cal = catalogs().calibration;
-  const DeviceCalibration& dev = cal.device(s.system.gpu.id);
-  const LayoutTopology topo = map_layout(s.layout, s.system, dev, cal.network);
-  const CostContext ctx{s.model, s.layout, s.system, dev, cal.kernels, cal.network, s.profile, topo};
   LayerSpec spec;
   spec.ffn = FfnKind::Moe;
-  return layer_passes(ctx, spec).fwd.ops;
+  return ct::testing::layer_passes_of(ct::testing::scenario(r), spec).fwd.ops;
 }
 
 double expert_gemm_flops(const std::vector<Op>& ops) {

@@ -5,7 +5,6 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/train/memory_model.hpp"
 #include "clustertwin/train/recompute_choice.hpp"
-#include "clustertwin/workload/ops.hpp"
 #include "scenario_helpers.hpp"
 
 using namespace ct;
@@ -134,13 +133,8 @@ namespace {
 double fc1_cast_s(const std::string& system, const std::string& precision) {
   TrainRequest r;
   r.model = "llama3-8b", r.system = system, r.gpus = 8, r.precision = precision;
-  const TrainScenario s = scenario(r);
-  const Calibration& cal = catalogs().calibration;
-  const DeviceCalibration& dev = cal.device(s.system.gpu.id);
-  const LayoutTopology topo = map_layout(s.layout, s.system, dev, cal.network);
-  const CostContext ctx{s.model, s.layout, s.system, dev, cal.kernels, cal.network, s.profile, topo};
-  for (const Op& op : transformer_layer_passes(ctx).fwd.ops)
-    if (op.name == "mlp_fc1.cast") return op.time_s - cal.kernels.launch_overhead_s;
+  for (const Op& op : ct::testing::layer_passes_of(scenario(r)).fwd.ops)
+    if (op.name == "mlp_fc1.cast") return op.time_s - catalogs().calibration.kernels.launch_overhead_s;
   return 0;
 }
 
