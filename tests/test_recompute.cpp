@@ -38,30 +38,31 @@ TEST(RecomputeModules, NamesRoundTrip) {
   EXPECT_THROW(parse_recompute("full:mlp", "test", l), InputError);
 }
 
-// MLA up-projection recompute keeps neither the expanded Q, K (128 heads x 192) nor V (128 x 128):
-// 2 bytes x tokens x 128 x (192 + 192 + 128) less per layer (DeepSeek-V3 config, TP 1).
-TEST(RecomputeModules, MlaUpProjectionFreesQKV) {
+namespace {
+
+// Activation bytes one DeepSeek-V3 attention + MoE layer on GB200 keeps without recompute, less
+// what it keeps under `recompute`.
+double freed_by(const std::string& recompute) {
   const TrainScenario none = scenario(deepseek_on_gb200("none"));
-  ParallelLayout up = none.layout;
-  parse_recompute("selective:mla_up_proj", "test", up);
+  ParallelLayout with = none.layout;
+  parse_recompute(recompute, "test", with);
   LayerSpec attention_moe;
   attention_moe.ffn = FfnKind::Moe;
-  const double tokens = 4096;
-  const double freed = layer_activation_bytes(none.model, none.layout, attention_moe, true) -
-                       layer_activation_bytes(none.model, up, attention_moe, true);
-  EXPECT_NEAR(freed, 2.0 * tokens * 128 * (192 + 192 + 128), 1.0);
+  return layer_activation_bytes(none.model, none.layout, attention_moe, true) -
+         layer_activation_bytes(none.model, with, attention_moe, true);
+}
+
+}  // namespace
+
+// MLA up-projection recompute keeps neither the expanded Q, K (128 heads x 192) nor V (128 x 128):
+// 2 bytes x tokens x 128 x (192 + 192 + 128) less per layer (DeepSeek-V3 config, TP 1, 4,096 tokens).
+TEST(RecomputeModules, MlaUpProjectionFreesQKV) {
+  EXPECT_NEAR(freed_by("selective:mla_up_proj"), 2.0 * 4096 * 128 * (192 + 192 + 128), 1.0);
 }
 
 // moe_act drops the routed experts' fc2 input: top-8 copies of 2048 MXFP8 bytes per token.
 TEST(RecomputeModules, MoeActivationFreesTheExpertDownProjectionInput) {
-  const TrainScenario none = scenario(deepseek_on_gb200("none"));
-  ParallelLayout act = none.layout;
-  parse_recompute("selective:moe_act", "test", act);
-  LayerSpec attention_moe;
-  attention_moe.ffn = FfnKind::Moe;
-  const double freed = layer_activation_bytes(none.model, none.layout, attention_moe, true) -
-                       layer_activation_bytes(none.model, act, attention_moe, true);
-  EXPECT_NEAR(freed, 4096.0 * 8 * 2048 * 1.0 /*MXFP8 byte*/, 1.0);
+  EXPECT_NEAR(freed_by("selective:moe_act"), 4096.0 * 8 * 2048 * 1.0 /*MXFP8 byte*/, 1.0);
 }
 
 TEST(RecomputeModules, RecomputeCostsTimeAndSavesMemory) {
