@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <utility>
 
 #include "clustertwin/core/error.hpp"
 
@@ -63,19 +62,37 @@ std::string to_string(Recompute r) {
 }
 
 namespace {
-constexpr std::pair<RecomputeModule, const char*> kModuleNames[] = {{kRecomputeCoreAttn, "core_attn"},
-                                                                   {kRecomputeLayerNorm, "layernorm"},
-                                                                   {kRecomputeMlaUpProj, "mla_up_proj"},
-                                                                   {kRecomputeMoeAct, "moe_act"},
-                                                                   {kRecomputeMlp, "mlp"}};
+struct ModuleName {
+  RecomputeModule bit;
+  const char* name;   // Megatron-Core's recompute_modules entry
+  const char* short_name;
+};
+constexpr ModuleName kModuleNames[] = {{kRecomputeCoreAttn, "core_attn", "attn"},
+                                       {kRecomputeLayerNorm, "layernorm", "ln"},
+                                       {kRecomputeMlaUpProj, "mla_up_proj", "mla"},
+                                       {kRecomputeMoeAct, "moe_act", "act"},
+                                       {kRecomputeMlp, "mlp", "mlp"}};
+
+// The layout's selective modules, named by `field` and joined by `separator`.
+std::string module_list(const ParallelLayout& l, const char* ModuleName::*field, char separator) {
+  std::string out;
+  for (const ModuleName& m : kModuleNames) {
+    if (!(l.recompute_modules & m.bit)) continue;
+    if (!out.empty()) out += separator;
+    out += m.*field;
+  }
+  return out;
+}
 }  // namespace
 
 std::string recompute_name(const ParallelLayout& l) {
   if (l.recompute != Recompute::Selective || l.recompute_modules == kRecomputeCoreAttn) return to_string(l.recompute);
-  std::string name = "selective:";
-  for (const auto& [bit, module] : kModuleNames)
-    if (l.recompute_modules & bit) name += std::string(name.back() == ':' ? "" : ",") + module;
-  return name;
+  return "selective:" + module_list(l, &ModuleName::name, ',');
+}
+
+std::string recompute_short_name(const ParallelLayout& l) {
+  if (l.recompute != Recompute::Selective) return l.recompute == Recompute::None ? "-" : "full";
+  return module_list(l, &ModuleName::short_name, '+');
 }
 
 void parse_recompute(const std::string& name, const std::string& source, ParallelLayout& l) {
@@ -94,11 +111,11 @@ void parse_recompute(const std::string& name, const std::string& source, Paralle
     const std::size_t end = std::min(name.find(',', start), name.size());
     const std::string module = name.substr(start, end - start);
     const auto* it = std::find_if(std::begin(kModuleNames), std::end(kModuleNames),
-                                  [&](const auto& m) { return module == m.second; });
+                                  [&](const ModuleName& m) { return module == m.name; });
     if (it == std::end(kModuleNames))
       throw InputError(source, "recompute",
                        "unknown recompute module '" + module + "' (core_attn, layernorm, mla_up_proj, moe_act, mlp)");
-    l.recompute_modules |= it->first;
+    l.recompute_modules |= it->bit;
     start = end + 1;
   }
 }

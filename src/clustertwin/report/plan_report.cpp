@@ -19,23 +19,6 @@ namespace {
 
 constexpr double kDay = 86400.0;
 
-// "-", "full", or the selective modules in short: attn, ln, mla, act, mlp joined by '+'.
-std::string recompute_short(const ParallelLayout& l) {
-  if (l.recompute != Recompute::Selective) return l.recompute == Recompute::None ? "-" : "full";
-  const std::pair<RecomputeModule, const char*> names[] = {{kRecomputeCoreAttn, "attn"},
-                                                           {kRecomputeLayerNorm, "ln"},
-                                                           {kRecomputeMlaUpProj, "mla"},
-                                                           {kRecomputeMoeAct, "act"},
-                                                           {kRecomputeMlp, "mlp"}};
-  std::string out;
-  for (const auto& [bit, name] : names) {
-    if (!(l.recompute_modules & bit)) continue;
-    if (!out.empty()) out += '+';
-    out += name;
-  }
-  return out;
-}
-
 const char* objective_name(Objective o) {
   return o == Objective::Time ? "time to train" : (o == Objective::Cost ? "cost" : "facility energy");
 }
@@ -82,12 +65,12 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
       const PlanCandidate& c = r.candidates[i];
       if (!c.simulated) {  // not run: only its layout and memory are known
         o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8} {:>6} {:>6.1f}   (does not fit)\n", ++rank, c.layout.gpus,
-                         layout_label(c.layout), recompute_short(c.layout), to_string(c.layout.precision), "-",
+                         layout_label(c.layout), recompute_short_name(c.layout), to_string(c.layout.precision), "-",
                          "-", c.memory_bytes / units::kGB);
         continue;
       }
       o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8.3f} {:>5.1f}% {:>6.1f} {:>7.1f} {:>9.3g} {:>8.1f} {:>10.1f} {:>7.0f}\n",
-                       ++rank, c.layout.gpus, layout_label(c.layout), recompute_short(c.layout),
+                       ++rank, c.layout.gpus, layout_label(c.layout), recompute_short_name(c.layout),
                        to_string(c.layout.precision), c.step_time_s, 100 * c.mfu, c.memory_bytes / units::kGB,
                        c.run.wall_time_s / kDay, c.run.gpu_hours, c.run.facility_energy_kwh / 1e3, c.run.cost / 1e6,
                        c.run.co2_tonnes);

@@ -211,12 +211,14 @@ class StepBuilder {
   }
 
   // Optimizer step on the CPU for `params` offloaded parameters: gradients down and updated BF16
-  // weights up the GPU-CPU link, Adam over the master weights and moments in host memory.
+  // weights up the GPU-CPU link; Adam reads the copied gradient and reads and writes the master
+  // weights and moments in host memory.
   double offloaded_optimizer_s(double params) const {
     const SoftwareProfile& p = s_.profile;
     const SystemSpec& sys = s_.system;
     const double link_bytes = params * (p.grad_bytes_per_param + p.weight_bytes_per_param);
-    const double host_bytes = params * (2 * (p.master_bytes_per_param + p.optimizer_state_bytes_per_param) + 4.0);
+    const double host_bytes =
+        params * (2 * (p.master_bytes_per_param + p.optimizer_state_bytes_per_param) + p.grad_bytes_per_param);
     return link_bytes / sys.host_link_bytes_per_s + host_bytes / sys.host_memory_bytes_per_s_per_gpu;
   }
 
