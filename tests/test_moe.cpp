@@ -194,6 +194,73 @@ TEST(ExpertTensorParallel, SameFlopsHalfTheWeightsPlusTwoCollectives) {
   EXPECT_NEAR(expert_params(2), expert_params(1) / 2, 1.0);
 }
 
+namespace {
+
+// One MoE layer of Qwen3-30B-A3B (128 experts, top-8) on 8 B200, MXFP8, EP `ep`, with the host
+// issuing one kernel every `host_kernel_s` seconds; `capacity` > 0 drops tokens (no host sync).
+LayerPasses qwen3_moe_layer(int ep, double host_kernel_s, double capacity = 0) {
+  TrainRequest r;
+  r.model = "qwen3-30b-a3b", r.system = "dgx-b200", r.gpus = 8, r.ep = ep, r.global_batch = 512;
+  r.precision = "mxfp8", r.moe_capacity_factor = capacity;
+  TrainScenario s = ct::testing::scenario(r);
+  s.profile.host_kernel_s = host_kernel_s;
+  LayerSpec spec;
+  spec.ffn = FfnKind::Moe;
+  return ct::testing::layer_passes_of(s, spec);
+}
+
+double op_launches(const Pass& p, const std::string& name) {
+  for (const Op& op : p.ops)
+    if (op.name == name) return op.launches;
+  return -1;
+}
+
+}  // namespace
+
+// Grouped expert GEMMs and their input casts are one call per local expert (multi-stream
+// cuBLAS): 128 experts over EP 8 are 16 calls each, over EP 4 32 calls.
+TEST(HostPacing, ExpertGemmsAreOneLaunchPerLocalExpert) {
+  const LayerPasses ep8 = qwen3_moe_layer(8, 0), ep4 = qwen3_moe_layer(4, 0);
+  EXPECT_EQ(op_launches(ep8.fwd, "experts_gate_up"), 16);
+  EXPECT_EQ(op_launches(ep8.fwd, "experts_fc1.cast"), 16);
+  EXPECT_EQ(op_launches(ep8.bwd, "experts_down.wgrad"), 16);
+  EXPECT_EQ(op_launches(ep4.fwd, "experts_gate_up"), 32);
+  EXPECT_EQ(op_launches(ep8.fwd, "router"), 1);
+  // Halving the local experts removes 16 of the 32 calls from each of the 4 expert GEMM/cast
+  // pairs of the forward pass.
+  EXPECT_EQ(ep4.fwd.launches - ep8.fwd.launches, 4 * 16);
+}
+
+// A dropless MoE layer syncs with the host every forward, so a pass lasts at least as long as
+// the host takes to issue its kernels: max(GPU time, launches x host time per kernel). Token
+// dropping has static shapes (no sync) and is not paced.
+TEST(HostPacing, DroplessPassLastsAtLeastTheHostIssueTime) {
+  const LayerPasses gpu = qwen3_moe_layer(8, 0), fast_host = qwen3_moe_layer(8, 1e-9), slow = qwen3_moe_layer(8, 1e-3);
+  EXPECT_DOUBLE_EQ(fast_host.fwd.total_s(), gpu.fwd.total_s());
+  EXPECT_EQ(fast_host.fwd.host_wait_s, 0);
+  for (auto pass : {&LayerPasses::fwd, &LayerPasses::bwd}) {
+    EXPECT_GT((slow.*pass).launches * 1e-3, (gpu.*pass).total_s());
+    EXPECT_NEAR((slow.*pass).total_s(), (slow.*pass).launches * 1e-3, 1e-12);
+    EXPECT_NEAR((slow.*pass).host_wait_s, (slow.*pass).launches * 1e-3 - (gpu.*pass).total_s(), 1e-12);
+  }
+  const LayerPasses dropping = qwen3_moe_layer(8, 1e-3, 1.0), dropping_gpu = qwen3_moe_layer(8, 0, 1.0);
+  EXPECT_DOUBLE_EQ(dropping.fwd.total_s(), dropping_gpu.fwd.total_s());
+}
+
+// Host pacing shows in the step breakdown as host overhead, and a smaller micro-batch (the same
+// kernels for a quarter of the tokens) loses more of its step to it.
+TEST(HostPacing, SmallMicroBatchesAreHostBound) {
+  auto step = [](int micro_batch) {
+    TrainRequest r;
+    r.model = "qwen3-30b-a3b", r.system = "dgx-b200", r.gpus = 8, r.ep = 8, r.global_batch = 512;
+    r.precision = "mxfp8", r.micro_batch = micro_batch;
+    return simulate_training_step(ct::testing::scenario(r), catalogs().calibration);
+  };
+  const TrainResult mb1 = step(1), mb4 = step(4);
+  EXPECT_GT(mb1.breakdown.overhead_s / mb1.step_time_s, mb4.breakdown.overhead_s / mb4.step_time_s);
+  EXPECT_GT(mb1.step_time_s, mb4.step_time_s);
+}
+
 TEST(ExpertTensorParallel, MustFitTheStageRanks) {
   TrainRequest r;
   r.model = "qwen3-235b-a22b", r.system = "dgx-h100", r.gpus = 256, r.tp = 2, r.pp = 8, r.ep = 32, r.etp = 2;

@@ -15,6 +15,8 @@ Fitted (each one physical, shared by every source and model):
     (MoE routing and permutation, the Mamba scan) pay many times.
   - ep_comm_overlap of the Megatron profile: share of the MoE all-to-all hidden by overlapped
     schedules.
+  - host_kernel_us of the Megatron profile: CPU time to issue one kernel, which paces dropless MoE
+    layers (their per-layer device-to-host sync keeps the CPU from running ahead).
 Objective: mean |ln(predicted / measured)| over all tokens/s and iteration-time rows (dense and
 MoE) that the simulator predicts (status ok). Coordinate descent with multiplicative steps.
 
@@ -109,7 +111,9 @@ def runtime_param(block, field, lo, hi):
     return Param(f"{block}.{field}", get, set_, lo, hi)
 
 
-EXCLUDE = []  # sources held out of the fit (substring match), for generalisation checks
+EXCLUDE = []        # sources held out of the fit (substring match), for generalisation checks
+EXCLUDE_NOTES = []  # rows whose notes contain one of these (e.g. a container release) held out
+EXCLUDE_MODELS = []  # models held out (exact name in the model column)
 
 
 def objective():
@@ -117,7 +121,8 @@ def objective():
                    check=True, capture_output=True)
     errs = []
     for r in csv.DictReader(open(PRED)):
-        if r["status"] != "ok" or any(x in r["source"] for x in EXCLUDE):
+        if r["status"] != "ok" or any(x in r["source"] for x in EXCLUDE) or any(x in r["notes"] for x in EXCLUDE_NOTES) \
+                or r["model"] in EXCLUDE_MODELS:
             continue
         if r["metric"] not in ("tokens_per_sec_per_gpu", "iteration_time_s"):
             continue
@@ -130,16 +135,23 @@ def main():
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--exclude-source", action="append", default=[],
                     help="hold rows whose source contains this text out of the fit (repeatable)")
+    ap.add_argument("--exclude-notes", action="append", default=[],
+                    help="hold rows whose notes contain this text (e.g. 'container 26.02') out of the fit (repeatable)")
+    ap.add_argument("--exclude-model", action="append", default=[],
+                    help="hold rows of this model (exact name in the model column) out of the fit (repeatable)")
     ap.add_argument("--keep-attention", action="store_true",
                     help="leave the attention fractions as they are (they trade off against the sustained tensor "
                          "fraction along a flat valley of the objective)")
     args = ap.parse_args()
     EXCLUDE.extend(args.exclude_source)
+    EXCLUDE_NOTES.extend(args.exclude_notes)
+    EXCLUDE_MODELS.extend(args.exclude_model)
     params = [generation_param(g) for g in GENERATIONS]
     if not args.keep_attention:
         params += [attention_param("flash2"), attention_param("native")]
     params.append(runtime_param("kernels", "launch_overhead_us", 0.5, 20.0))
     params.append(profile_param("megatron-core", "ep_comm_overlap", 0.0, 0.95))
+    params.append(profile_param("megatron-core", "host_kernel_us", 1.0, 80.0))
     for prof in ("megatron-core", "pytorch-fsdp"):
         params.append(profile_param(prof, "elementwise_passes", 1.0, 4.0))
         params.append(profile_param(prof, "microbatch_overhead_ms", 0.0, 50.0))

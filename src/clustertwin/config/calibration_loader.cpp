@@ -115,6 +115,8 @@ std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
     p.dp_bucket_params = yaml_number(n, "dp_bucket_params", path, at);
     p.step_overhead_s = yaml_number(n, "step_overhead_ms", path, at) * 1e-3;
     p.microbatch_overhead_s = yaml_number(n, "microbatch_overhead_ms", path, at) * 1e-3;
+    p.host_kernel_s = yaml_number_or(n, "host_kernel_us", 0.0, path, at) * units::kMicro;
+    if (p.host_kernel_s < 0) throw InputError(path, at + ".host_kernel_us", "must not be negative");
     p.weight_bytes_per_param = yaml_number(n, "weight_bytes_per_param", path, at);
     p.master_bytes_per_param = yaml_number(n, "master_bytes_per_param", path, at);
     p.grad_bytes_per_param = yaml_number(n, "grad_bytes_per_param", path, at);

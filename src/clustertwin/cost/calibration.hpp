@@ -67,6 +67,9 @@ struct SoftwareProfile {
   double dp_bucket_params = 40e6;       // gradient/parameter bucket size, elements
   double step_overhead_s = 0.0;         // fixed host-side cost per optimizer step
   double microbatch_overhead_s = 0.0;   // fixed host-side cost per micro-batch and stage
+  // CPU time to issue one kernel (module code, framework dispatch, launch). It sets the pace only
+  // where a device-to-host sync keeps the CPU from running ahead of the GPU (dropless MoE layers).
+  double host_kernel_s = 0.0;
   double fp8_cast_passes = 1.0;         // HBM passes spent quantising GEMM inputs to FP8/FP4
   double weight_bytes_per_param = 2.0;  // resident low-precision weight copy
   double master_bytes_per_param = 4.0;  // FP32 master weights (sharded with the optimizer)

@@ -177,6 +177,7 @@ const char* op_category(OpKind k) {
     case OpKind::TpComm: return "tp";
     case OpKind::CpComm: return "cp";
     case OpKind::EpComm: return "ep";
+    case OpKind::HostWait: return "host";
   }
   return "op";
 }

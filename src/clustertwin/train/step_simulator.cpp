@@ -22,7 +22,7 @@ using sim::TaskId;
 struct ChunkCost {
   double fwd_s = 0, bwd_s = 0;
   double fwd_compute_s = 0, bwd_compute_s = 0, recompute_s = 0;
-  double tp_exposed_s = 0, cp_exposed_s = 0, ep_exposed_s = 0;
+  double tp_exposed_s = 0, cp_exposed_s = 0, ep_exposed_s = 0, host_wait_s = 0;
   double gather_s = 0;         // parameter all-gather (ZeRO-1/2: once per step; ZeRO-3: per pass)
   double reduce_s = 0;         // gradient reduce-scatter / all-reduce
   double replica_reduce_s = 0; // hybrid sharding: all-reduce of shards across replicas
@@ -144,6 +144,7 @@ class StepBuilder {
       cc.tp_exposed_s += times * (p.fwd.tp_exposed_s + p.bwd.tp_exposed_s + p.recompute.tp_exposed_s);
       cc.cp_exposed_s += times * (p.fwd.cp_exposed_s + p.bwd.cp_exposed_s + p.recompute.cp_exposed_s);
       cc.ep_exposed_s += times * (p.fwd.ep_exposed_s + p.bwd.ep_exposed_s + p.recompute.ep_exposed_s);
+      cc.host_wait_s += times * (p.fwd.host_wait_s + p.bwd.host_wait_s + p.recompute.host_wait_s);
       cc.fwd_s += times * p.fwd.total_s();
       cc.bwd_s += times * (p.bwd.total_s() + p.recompute.total_s());
     };
@@ -370,7 +371,7 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
     tb.tp_exposed_s += M * cc.tp_exposed_s;
     tb.cp_exposed_s += M * cc.cp_exposed_s;
     tb.ep_exposed_s += M * cc.ep_exposed_s;
-    tb.overhead_s += 2 * M * r.scenario.profile.microbatch_overhead_s;
+    tb.overhead_s += M * (2 * r.scenario.profile.microbatch_overhead_s + cc.host_wait_s);
   }
   tb.overhead_s += r.scenario.profile.step_overhead_s;
   return tb;

@@ -12,8 +12,10 @@ void Pass::add(Op op) {
     case OpKind::TpComm: tp_comm_s += op.time_s; break;
     case OpKind::CpComm: cp_comm_s += op.time_s; break;
     case OpKind::EpComm: ep_comm_s += op.time_s; break;
+    case OpKind::HostWait: host_wait_s += op.time_s; break;
     default: compute_s += op.time_s; break;
   }
+  launches += op.launches;
   ops.push_back(std::move(op));
 }
 
@@ -63,20 +65,21 @@ class Builder {
 
   const Dims& dims() const { return d_; }
 
-  Op gemm(std::string name, cost::GemmShape s, bool low_precision = true) const {
+  // `launches`: a grouped GEMM (MoE experts) is one cuBLAS call per group, issued on several streams.
+  Op gemm(std::string name, cost::GemmShape s, bool low_precision = true, double launches = 1) const {
     const bool lp = low_precision && is_low_precision(c_.layout.precision);
     const double opnd = lp ? gemm_operand_bytes(c_.layout.precision) : kActBytes;
-    return {std::move(name), OpKind::Gemm, cost::gemm_time_s(s, lp ? low_ : bf16_, opnd, kActBytes), s.flops()};
+    return {std::move(name), OpKind::Gemm, cost::gemm_time_s(s, lp ? low_ : bf16_, opnd, kActBytes), s.flops(), launches};
   }
 
   // dgrad and wgrad of a forward GEMM C[m,n] = A[m,k] B[k,n].
   // With frozen weights (LoRA) only the data gradient is computed; adapters are negligible.
   // In low precision the incoming gradient (m x n) is quantised first.
   void backward_gemms(Pass& p, const std::string& name, cost::GemmShape s, bool low_precision = true,
-                      bool has_weights = true) const {
-    if (low_precision) cast(p, name + ".grad_cast", s.m * s.n * s.batch);
-    p.add(gemm(name + ".dgrad", {s.m, s.k, s.n, s.batch}, low_precision));
-    if (has_weights && !c_.layout.lora) p.add(gemm(name + ".wgrad", {s.k, s.n, s.m, s.batch}, low_precision));
+                      bool has_weights = true, double launches = 1) const {
+    if (low_precision) cast(p, name + ".grad_cast", s.m * s.n * s.batch, launches);
+    p.add(gemm(name + ".dgrad", {s.m, s.k, s.n, s.batch}, low_precision, launches));
+    if (has_weights && !c_.layout.lora) p.add(gemm(name + ".wgrad", {s.k, s.n, s.m, s.batch}, low_precision, launches));
   }
 
   // `kernels`: launches the op takes in the stacks modelled (routing and token permutation are
@@ -84,18 +87,19 @@ class Builder {
   Op elementwise(std::string name, double bytes, int kernels = 1) const {
     return {std::move(name), OpKind::Elementwise,
             cost::memory_bound_time_s(bytes * c_.profile.elementwise_passes, hbm_, kernels * c_.kernels.launch_overhead_s),
-            0};
+            0, static_cast<double>(kernels)};
   }
 
   // Quantising a GEMM operand of `elements` to FP8/FP4 (Transformer Engine cast-transpose): read
   // BF16, write a row-wise and a column-wise narrow copy (the backward GEMMs need the transpose).
-  void cast(Pass& p, const std::string& name, double elements) const {
+  // `launches`: grouped operands (MoE experts) are quantised one group at a time.
+  void cast(Pass& p, const std::string& name, double elements, double launches = 1) const {
     if (!is_low_precision(c_.layout.precision)) return;
     const Precision prec = c_.layout.precision;
     const double copy_bytes = gemm_operand_bytes(prec) + gemm_scale_bytes_per_element(prec);
     const double bytes = elements * (kActBytes + quantized_copies(prec, c_.system.gpu.fp8_gemm_any_layout) * copy_bytes) *
                          c_.profile.fp8_cast_passes;
-    p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0});
+    p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0, launches});
   }
 
   // The next attention op covers a sliding window (GPT-OSS) instead of the whole causal prefix.
@@ -147,7 +151,8 @@ class Builder {
     const double states = d_.T / m.chunk * a.heads * m.head_dim * m.state * 4.0;
     const double bytes = ratio * (d_.T * (3 * inner + 2 * bc) * kActBytes + 2 * states);
     const double memory_s = cost::memory_bound_time_s(bytes, hbm_, (backward ? 2 : 1) * kScanKernels * c_.kernels.launch_overhead_s);
-    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops};
+    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops,
+            (backward ? 2.0 : 1.0) * kScanKernels};
   }
 
   // Expert-tensor-parallel all-gather (forward) or reduce-scatter of the routed tokens, `bytes`
@@ -271,6 +276,7 @@ void append(Pass& a, const Pass& b) {
   a.tp_comm_s += b.tp_comm_s, a.tp_exposed_s += b.tp_exposed_s;
   a.cp_comm_s += b.cp_comm_s, a.cp_exposed_s += b.cp_exposed_s;
   a.ep_comm_s += b.ep_comm_s, a.ep_exposed_s += b.ep_exposed_s;
+  a.launches += b.launches, a.host_wait_s += b.host_wait_s;
 }
 
 // Whether selective recompute re-runs the forward op `name` (Megatron-Core recompute_modules).
@@ -476,11 +482,11 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   fwd.add(B.elementwise("permute", permute_bytes, kPermuteKernels));
   fwd.add(B.ep_all_to_all("dispatch", a2a_bytes));
   if (etp > 1) fwd.add(B.etp_collective("experts_in", etp_bytes, true));
-  B.cast(fwd, "experts_fc1.cast", gathered * width);
-  fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1));
+  B.cast(fwd, "experts_fc1.cast", gathered * width, local_experts);
+  fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1, true, local_experts));
   fwd.add(B.elementwise(moe.gated ? "experts_swiglu" : "experts_relu2", act_bytes));
-  B.cast(fwd, "experts_fc2.cast", gathered * f);
-  fwd.add(B.gemm("experts_down", fc2));
+  B.cast(fwd, "experts_fc2.cast", gathered * f, local_experts);
+  fwd.add(B.gemm("experts_down", fc2, true, local_experts));
   if (etp > 1) fwd.add(B.etp_collective("experts_out", etp_bytes, false));
   fwd.add(B.ep_all_to_all("combine", a2a_bytes));
   fwd.add(B.elementwise("unpermute", permute_bytes, kPermuteKernels));
@@ -497,9 +503,9 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   bwd.add(B.elementwise("unpermute.bwd", permute_bytes, kPermuteKernels));
   bwd.add(B.ep_all_to_all("combine.bwd", a2a_bytes));
   if (etp > 1) bwd.add(B.etp_collective("experts_out.bwd", etp_bytes, true));
-  B.backward_gemms(bwd, "experts_down", fc2);
+  B.backward_gemms(bwd, "experts_down", fc2, true, true, local_experts);
   bwd.add(B.elementwise("experts_activation.bwd", 2 * act_bytes));
-  B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1);
+  B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1, true, true, local_experts);
   if (etp > 1) bwd.add(B.etp_collective("experts_in.bwd", etp_bytes, false));
   bwd.add(B.ep_all_to_all("dispatch.bwd", a2a_bytes));
   bwd.add(B.elementwise("permute.bwd", permute_bytes, kPermuteKernels));
@@ -512,6 +518,13 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
 }
 
 }  // namespace
+
+// A pass cannot end before the host has issued its kernels. Only where the host cannot run
+// ahead of the GPU does this bind: the GPU then idles for the difference.
+void pace_by_host(Pass& p, double host_kernel_s) {
+  const double wait = p.launches * host_kernel_s - p.total_s();
+  if (wait > 0) p.add({"host_bound", OpKind::HostWait, wait, 0, 0});
+}
 
 LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec) {
   const Builder B(c);
@@ -526,6 +539,11 @@ LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec) {
   L.bwd = ffn.bwd;
   append(L.bwd, mixer.bwd);
   append(L.recompute, ffn.recompute);
+  // Dropless MoE: the grouped GEMMs' split sizes (tokens per expert) are copied to the host in
+  // every layer's forward, so the host is never more than a layer ahead of the GPU and each
+  // pass takes at least the time the host needs to issue it.
+  if (spec.ffn == FfnKind::Moe && c.layout.moe_capacity_factor <= 0)
+    for (Pass* p : {&L.fwd, &L.bwd, &L.recompute}) pace_by_host(*p, c.profile.host_kernel_s);
   return L;
 }
 

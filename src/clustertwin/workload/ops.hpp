@@ -11,13 +11,15 @@
 
 namespace ct {
 
-enum class OpKind { Gemm, Attention, Elementwise, TpComm, CpComm, EpComm };
+// HostWait: the GPU idles while the CPU is still issuing the pass's kernels.
+enum class OpKind { Gemm, Attention, Elementwise, TpComm, CpComm, EpComm, HostWait };
 
 struct Op {
   std::string name;
   OpKind kind = OpKind::Gemm;
   double time_s = 0;   // as run (communication: its full duration)
   double flops = 0;    // executed FLOPs (0 for communication and memory-bound ops)
+  double launches = 1; // kernels the host issues for it
 };
 
 // Ops of one pass with the time they add to the compute stream.
@@ -30,7 +32,9 @@ struct Pass {
   double cp_exposed_s = 0;   // the part not hidden under attention
   double ep_comm_s = 0;      // expert-parallel all-to-all (dispatch and combine), in full
   double ep_exposed_s = 0;   // the part not hidden
-  double total_s() const { return compute_s + tp_exposed_s + cp_exposed_s + ep_exposed_s; }
+  double launches = 0;       // kernels the host issues
+  double host_wait_s = 0;    // GPU idle while the host issues kernels (host-bound passes)
+  double total_s() const { return compute_s + tp_exposed_s + cp_exposed_s + ep_exposed_s + host_wait_s; }
   void add(Op op);
 };
 
