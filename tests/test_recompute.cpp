@@ -78,13 +78,16 @@ TEST(RecomputeModules, RecomputeCostsTimeAndSavesMemory) {
 
 TEST(RecomputeChoice, LeastRecomputeThatFits) {
   // DeepSeek-V3 on GB200 without recompute needs more than 186 GB (Megatron-Bridge's recipe
-  // enables mla_up_proj recompute for it).
-  const TrainScenario s = scenario(deepseek_on_gb200("none"));
+  // enables mla_up_proj recompute for it). Without host memory to offload to, the choice is the
+  // least recompute that fits.
+  TrainScenario s = scenario(deepseek_on_gb200("none"));
+  s.system.host_memory_bytes_per_gpu = 0;
   const TrainResult none = simulate_training_step(s, catalogs().calibration);
   ASSERT_FALSE(none.feasible);
-  const TrainResult chosen = simulate_with_fitting_recompute(s, catalogs().calibration);
+  const TrainResult chosen = simulate_fitting_memory(s, catalogs().calibration);
   EXPECT_TRUE(chosen.feasible);
   EXPECT_EQ(chosen.scenario.layout.recompute, Recompute::Selective);
+  EXPECT_EQ(chosen.scenario.layout.activation_offload_layers, 0);
   // Every lighter option on the ladder does not fit.
   for (const ParallelLayout& option : recompute_options(s.layout, s.profile, s.model)) {
     if (option.recompute == chosen.scenario.layout.recompute && option.recompute_modules == chosen.scenario.layout.recompute_modules)
@@ -95,10 +98,28 @@ TEST(RecomputeChoice, LeastRecomputeThatFits) {
   }
 }
 
+// With Grace memory next to the GPU, offloading a few layers' activations over NVLink-C2C fits
+// without recomputing anything, hidden under compute: faster than the recompute that fits. The
+// choice offloads as few layers as fit.
+TEST(RecomputeChoice, OffloadsTheFewestLayersThatFitWhenFaster) {
+  const TrainScenario s = scenario(deepseek_on_gb200("none"));
+  const TrainResult chosen = simulate_fitting_memory(s, catalogs().calibration);
+  ASSERT_TRUE(chosen.feasible);
+  const int n = chosen.scenario.layout.activation_offload_layers;
+  EXPECT_GT(n, 0);
+  EXPECT_EQ(chosen.scenario.layout.recompute, Recompute::None);
+  TrainScenario fewer = chosen.scenario;
+  fewer.layout.activation_offload_layers = n - 1;
+  EXPECT_FALSE(simulate_training_step(fewer, catalogs().calibration).feasible);
+  TrainScenario no_host = s;
+  no_host.system.host_memory_bytes_per_gpu = 0;
+  EXPECT_LT(chosen.step_time_s, simulate_fitting_memory(no_host, catalogs().calibration).step_time_s);
+}
+
 TEST(RecomputeChoice, NoRecomputeWhenItFits) {
   TrainRequest r = deepseek_on_gb200("none");
   r.model = "mixtral-8x7b", r.gpus = 64, r.pp = 1, r.vp = 1, r.ep = 8, r.global_batch = 256;
-  const TrainResult chosen = simulate_with_fitting_recompute(scenario(r), catalogs().calibration);
+  const TrainResult chosen = simulate_fitting_memory(scenario(r), catalogs().calibration);
   EXPECT_TRUE(chosen.feasible);
   EXPECT_EQ(chosen.scenario.layout.recompute, Recompute::None);
 }
@@ -120,6 +141,50 @@ TEST(OptimizerOffload, MovesStateToHostMemoryAndCostsItsTraffic) {
   EXPECT_GT(half.breakdown.optimizer_s, on_gpu.breakdown.optimizer_s + 0.9 * params * per_param_s);
   EXPECT_TRUE(half.feasible);  // 200.5 GB without offload on a 186 GB GPU
   EXPECT_FALSE(on_gpu.feasible);
+}
+
+namespace {
+
+// Llama 3.1 405B with Megatron-FSDP on 128 GB200 (TP 2, one micro-batch of 8,192 tokens per GPU,
+// no pipeline), as Megatron-Bridge's recipe runs it, with `layers` layers' activations offloaded.
+TrainResult llama405b_fsdp_offloading(int layers, double host_link_bytes_per_s = 0) {
+  TrainRequest r;
+  r.model = "llama3.1-405b", r.system = "gb200-nvl72", r.gpus = 128, r.tp = 2, r.zero = "fsdp";
+  r.global_batch = 64, r.seq_len = 8192, r.precision = "fp8", r.activation_offload_layers = layers;
+  TrainScenario s = scenario(r);
+  if (host_link_bytes_per_s > 0) s.system.host_link_bytes_per_s = host_link_bytes_per_s;
+  return simulate_training_step(s, catalogs().calibration);
+}
+
+}  // namespace
+
+// Offloading n of the 126 identical layers moves n layers' saved activations (Korthikanti's
+// per-layer bytes, layer_activation_bytes) to host memory and frees n - 1 of them in HBM (one
+// stays as the copy engine's staging buffer). Megatron-Bridge offloads 95 layers: it fits.
+TEST(ActivationOffload, MovesLayersToHostMemory) {
+  const TrainResult none = llama405b_fsdp_offloading(0), some = llama405b_fsdp_offloading(95);
+  const double layer = layer_activation_bytes(some.scenario.model, some.scenario.layout, LayerSpec{}, true);
+  EXPECT_NEAR(some.peak_memory.host_bytes, 95 * layer, 1.0);
+  EXPECT_NEAR(none.peak_memory.activations_bytes - some.peak_memory.activations_bytes, 94 * layer, 1.0);
+  EXPECT_FALSE(none.feasible);
+  EXPECT_TRUE(some.feasible);
+  EXPECT_THROW(llama405b_fsdp_offloading(126), InputError);  // the last layer's backward follows at once
+}
+
+// Each offloaded layer's copy runs beside the next layer's compute: at NVLink-C2C speed it is
+// hidden; over a 100x slower link, each copy out (forward) and back (backward) shows by what it
+// exceeds that layer's pass.
+TEST(ActivationOffload, CopiesShowOnlyWhenLongerThanALayersCompute) {
+  const TrainResult none = llama405b_fsdp_offloading(0), fast = llama405b_fsdp_offloading(95);
+  EXPECT_EQ(fast.breakdown.offload_s, 0);
+  EXPECT_NEAR(fast.step_time_s, none.step_time_s, 1e-9 * none.step_time_s);
+  const double link = 2.25e9;
+  const TrainResult slow = llama405b_fsdp_offloading(95, link);
+  const LayerPasses p = ct::testing::layer_passes_of(slow.scenario);
+  const double copy_s = layer_activation_bytes(slow.scenario.model, slow.scenario.layout, LayerSpec{}, true) / link;
+  ASSERT_GT(copy_s, p.bwd.total_s());
+  const double per_layer = (copy_s - p.fwd.total_s()) + (copy_s - p.bwd.total_s());
+  EXPECT_NEAR(slow.breakdown.offload_s, 95 * slow.scenario.layout.microbatches() * per_layer, 1e-9);
 }
 
 TEST(OptimizerOffload, SystemWithoutHostFiguresIsAnInputError) {

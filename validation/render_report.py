@@ -11,6 +11,7 @@ import argparse
 import collections
 import csv
 import math
+import re
 import statistics
 
 PRIMARY = ("tokens_per_sec_per_gpu", "iteration_time_s")
@@ -269,44 +270,70 @@ def spearman(xs, ys):
     return num_ / den if den > 0 else float("nan")
 
 
-def layout_ranking_section(rows):
-    """Groups of one model on one GPU type and count and one sequence length with several measured layouts (tokens/s):
-    does the simulator rank them like the measurements, and is its pick within 5% of the best?"""
-    groups = collections.defaultdict(list)
+LAYOUT_COLUMNS = ("tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "precision", "recompute", "fsdp_or_zero")
+
+
+def release_of(r):
+    """The software release a row was measured with (container version in the notes), '' if none."""
+    m = re.search(r"(?:container|NeMo|Framework) (\d\d\.\d\d(?:\.\d\d)?)", r["notes"])
+    return m.group(1) if m else ""
+
+
+def workload_of(r):
+    m = re.search(r"workload=([^;]+)", r["notes"])
+    return m.group(1).strip().lower() if m else ""
+
+
+def ranking_groups(rows, same_release):
+    """Tokens/s rows with several measured layouts of one model on one GPU type and count at one sequence
+    length, per source release and workload (same_release) or pooled over releases (the later row of a layout
+    published twice kept)."""
+    groups = collections.defaultdict(dict)
     for r in rows:
         if r.metric != "tokens_per_sec_per_gpu" or r["status"] != "ok":
             continue
-        layout = tuple(r[c] for c in ("tp", "pp", "vp", "cp", "ep", "micro_batch", "global_batch", "precision",
-                                      "recompute", "fsdp_or_zero"))
-        groups[(r["model"], r["gpu"], r["num_gpus"], r["seq_len"])].append((layout, r))
-    table_rows, rhos, picks = [], [], []
-    for key, members in sorted(groups.items()):
-        by_layout = {}
-        for layout, r in members:  # the same layout published twice: keep the later row
-            by_layout[layout] = r
+        key = (r["model"], r["gpu"], r["num_gpus"], r["seq_len"])
+        if same_release:
+            key += (short(r["source"], 40), release_of(r), workload_of(r))
+        groups[key][tuple(r[c] for c in LAYOUT_COLUMNS)] = r
+    out = []
+    for key, by_layout in sorted(groups.items()):
         if len(by_layout) < 2:
             continue
         rs = list(by_layout.values())
         pred = [num(r["predicted_value"]) for r in rs]
         meas = [num(r["value"]) for r in rs]
-        best = max(meas)
         pick = meas[max(range(len(rs)), key=lambda i: pred[i])]
-        within = pick >= 0.95 * best
         rho = spearman(pred, meas) if len(rs) >= 3 else float("nan")
-        if not math.isnan(rho):
-            rhos.append(rho)
-        picks.append(within)
-        table_rows.append([cell(key[0]), cell(key[1]), key[2], key[3], str(len(rs)), "-" if math.isnan(rho) else f"{rho:.2f}",
-                           f"{100 * (pick / best - 1):.1f}%", "yes" if within else "no"])
+        out.append((key, len(rs), rho, pick / max(meas) - 1))
+    return out
+
+
+def ranking_summary(groups):
+    rhos = [g[2] for g in groups if not math.isnan(g[2])]
+    picks = sum(g[3] >= -0.05 for g in groups)
+    mean = f"{statistics.mean(rhos):.2f}" if rhos else "-"
+    return f"mean Spearman {mean} over {len(rhos)} groups of three or more layouts; pick within 5% of the best in {picks} of {len(groups)} groups"
+
+
+def layout_ranking_section(rows):
+    """Does the simulator rank measured layouts like the measurements, and is its pick within 5% of the best?"""
+    same, pooled = ranking_groups(rows, True), ranking_groups(rows, False)
     md = ["## Layout ranking", "",
-          "Groups of one model on one GPU type and count, at one sequence length, with at least two different measured layouts "
-          "(tokens/s/GPU rows predicted ok). Spearman rank correlation of predicted vs measured throughput "
-          "(groups of three or more layouts), and whether the layout the simulator ranks first is within 5% "
-          "of the best measured one.", ""]
-    if rhos:
-        md += [f"Mean Spearman over {len(rhos)} groups: {statistics.mean(rhos):.2f}; "
-               f"pick within 5% of the best in {sum(picks)} of {len(picks)} groups.", ""]
-    md += table(["model", "gpu", "GPUs", "seq", "layouts", "Spearman", "pick vs best", "within 5%"], table_rows)
+          "Groups of one model on one GPU type and count, at one sequence length, with at least two different measured "
+          "layouts (tokens/s/GPU rows predicted ok), measured with one software release (the container version in the "
+          "row's notes) and one workload (pre-training, SFT, LoRA). Spearman rank correlation of predicted vs measured "
+          "throughput (groups of three or more layouts), and whether the layout the simulator ranks first is within 5% "
+          "of the best measured one.", "",
+          f"- Same release: {ranking_summary(same)}.",
+          f"- Pooled over releases and workloads (a layout published more than once: its later row): {ranking_summary(pooled)}. "
+          "Pooling compares software versions as much as layouts: one configuration measured in two container versions "
+          "differs by up to 1.8x.", ""]
+    table_rows = [[cell(k[0]), cell(k[1]), k[2], k[3], cell(k[4]), k[5] or "-", k[6] or "-", str(n),
+                   "-" if math.isnan(rho) else f"{rho:.2f}", f"{100 * d:.1f}%", "yes" if d >= -0.05 else "no"]
+                  for k, n, rho, d in same]
+    md += table(["model", "gpu", "GPUs", "seq", "source", "release", "workload", "layouts", "Spearman", "pick vs best",
+                 "within 5%"], table_rows)
     return md
 
 

@@ -66,6 +66,7 @@ Runner add_train_command(CLI::App& app) {
     set("--moe-imbalance", req.moe_imbalance, f.moe_imbalance);
     set("--moe-capacity-factor", req.moe_capacity_factor, f.moe_capacity_factor);
     set("--optimizer-offload", req.optimizer_offload, f.optimizer_offload);
+    set("--activation-offload", req.activation_offload_layers, f.activation_offload_layers);
     set("--nic-gb-s", req.nic_gb_s, f.nic_gb_s);
     set("--shard-group", req.shard_group, f.shard_group);
     set("--profile", req.profile, f.profile);

@@ -26,6 +26,9 @@ inline void add_workload_options(CLI::App* c, TrainRequest& r) {
                 "MoE: expert capacity / balanced share; tokens beyond it are dropped (0 = dropless)");
   c->add_option("--optimizer-offload", r.optimizer_offload,
                  "Share (0-1) of the optimizer state kept in host memory (Grace LPDDR5X on GB200/GB300) and updated by the CPU");
+  c->add_option("--activation-offload", r.activation_offload_layers,
+                 "Layers per pipeline stage whose saved activations wait in host memory between forward and backward "
+                 "(Megatron-Core cpu_offloading_num_layers; Grace memory over NVLink-C2C on GB200/GB300)");
   c->add_option("--nic-gb-s", r.nic_gb_s,
                  "What-if: scale-out NIC line rate per NIC in GB/s (50 = ConnectX-7 400G, 100 = ConnectX-8 800G)");
   c->add_option("--zero", r.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");

@@ -34,7 +34,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   static const std::set<std::string> known = {
       "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "etp", "micro_batch", "global_batch", "seq_len",
       "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description", "label",
-      "moe_imbalance", "moe_capacity_factor", "optimizer_offload", "nic_gb_s"};
+      "moe_imbalance", "moe_capacity_factor", "optimizer_offload", "activation_offload_layers", "nic_gb_s"};
   for (const auto& kv : n) {
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) throw InputError(path, key, "unknown field");
@@ -70,6 +70,12 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   r.moe_imbalance = yaml_number_or(n, "moe_imbalance", r.moe_imbalance, path, "");
   r.moe_capacity_factor = yaml_number_or(n, "moe_capacity_factor", r.moe_capacity_factor, path, "");
   r.optimizer_offload = yaml_number_or(n, "optimizer_offload", r.optimizer_offload, path, "");
+  if (n["activation_offload_layers"]) {
+    const double v = yaml_number(n, "activation_offload_layers", path, "");
+    if (v < 0 || v != static_cast<double>(static_cast<long long>(v)))
+      throw InputError(path, "activation_offload_layers", "must be a non-negative integer");
+    r.activation_offload_layers = static_cast<long long>(v);
+  }
   r.nic_gb_s = yaml_number_or(n, "nic_gb_s", r.nic_gb_s, path, "");
   r.label = yaml_string_or(n, "label", "");
   if (r.gpus <= 0) throw InputError(path, "gpus", "missing");
@@ -108,6 +114,9 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.moe_imbalance = req.moe_imbalance;
   l.moe_capacity_factor = req.moe_capacity_factor;
   l.optimizer_offload = req.optimizer_offload;
+  if (req.activation_offload_layers < 0 || req.activation_offload_layers > (1LL << 30))
+    throw InputError(source, "activation_offload_layers", "must be a non-negative integer");
+  l.activation_offload_layers = static_cast<int>(req.activation_offload_layers);
   // Default global batch: one micro-batch per data-parallel replica.
   const long long mp = 1LL * l.tp * l.pp * l.cp;
   l.global_batch = req.global_batch > 0 ? narrow(req.global_batch, "global_batch")

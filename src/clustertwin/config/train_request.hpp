@@ -23,6 +23,7 @@ struct TrainRequest {
   double moe_imbalance = 1.0;
   double moe_capacity_factor = 0;  // 0: dropless
   double optimizer_offload = 0;    // share of the optimizer state in host memory
+  long long activation_offload_layers = 0;  // layers per pipeline rank with activations in host memory
   double nic_gb_s = 0;             // what-if: scale-out NIC line rate, GB/s (0: the system's)
   std::string label{};  // how a comparison names this entry (default: the system id)
 };

@@ -38,6 +38,8 @@ struct ParallelLayout {
   double moe_imbalance = 1.0;       // tokens on the busiest expert GPU / the balanced share (1 = force-balanced)
   double optimizer_offload = 0;     // share of the optimizer state (FP32 master, Adam moments) kept in host
                                     // memory and updated by the CPU (Megatron optimizer_cpu_offload)
+  int activation_offload_layers = 0;  // layers per pipeline rank whose saved activations wait in host memory
+                                      // between forward and backward (Megatron-Core cpu_offloading_num_layers)
   double moe_capacity_factor = 0;   // expert capacity / the balanced share; tokens beyond it are dropped (0 = dropless)
   bool lora = false;                // fine-tune low-rank adapters only: base weights frozen (no weight
                                     // gradients, no base optimizer state, no gradient reduction)

@@ -148,7 +148,8 @@ void apply_bound(const PlanRequest& req, const double* record, PlanCandidate& c)
 constexpr double TimeBreakdown::*kBreakdownFields[] = {
     &TimeBreakdown::compute_s,    &TimeBreakdown::recompute_s, &TimeBreakdown::tp_exposed_s,
     &TimeBreakdown::cp_exposed_s, &TimeBreakdown::ep_exposed_s, &TimeBreakdown::dp_exposed_s,
-    &TimeBreakdown::optimizer_s,  &TimeBreakdown::overhead_s,  &TimeBreakdown::bubble_s};
+    &TimeBreakdown::optimizer_s,  &TimeBreakdown::overhead_s,  &TimeBreakdown::bubble_s,
+    &TimeBreakdown::offload_s};
 constexpr std::size_t kSimWidth = 3 + std::size(kBreakdownFields);
 static_assert(sizeof(TimeBreakdown) == std::size(kBreakdownFields) * sizeof(double), "a TimeBreakdown field is not shared");
 void simulate(const PlanRequest& req, const Calibration& cal, const ParallelLayout& l, PassCache& cache, double* record) {
@@ -222,7 +223,8 @@ std::string explain(const PlanResult& r) {
       {"exposed DP communication", o.breakdown.dp_exposed_s - w.breakdown.dp_exposed_s},
       {"pipeline bubble", o.breakdown.bubble_s - w.breakdown.bubble_s},
       {"optimizer and overhead",
-       o.breakdown.optimizer_s + o.breakdown.overhead_s - w.breakdown.optimizer_s - w.breakdown.overhead_s}};
+       o.breakdown.optimizer_s + o.breakdown.overhead_s - w.breakdown.optimizer_s - w.breakdown.overhead_s},
+      {"exposed activation offload", o.breakdown.offload_s - w.breakdown.offload_s}};
   const auto* worst = &parts[0];
   for (const auto& p : parts)
     if (p.second > worst->second) worst = &p;

@@ -30,7 +30,7 @@ std::vector<Row> rows(const std::vector<ComparedRun>& runs, const EnergySite& si
                    std::string(to_string(l.precision)), r.feasible, t, r.tokens_per_s_per_gpu,
                    r.tokens_per_s_per_gpu / base, r.mfu, r.energy_per_token_j, r.energy_per_token_j * site.pue, b.compute_s / t, b.tp_exposed_s / t,
                    b.cp_exposed_s / t, b.ep_exposed_s / t, b.dp_exposed_s / t, b.bubble_s / t,
-                   (b.optimizer_s + b.overhead_s) / t});
+                   (b.optimizer_s + b.overhead_s + b.offload_s) / t});
   }
   return out;
 }

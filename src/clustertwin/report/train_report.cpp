@@ -39,7 +39,8 @@ std::vector<std::pair<std::string, double>> breakdown_rows(const TimeBreakdown& 
           {"exposed DP communication", b.dp_exposed_s},
           {"pipeline bubble and p2p waits", b.bubble_s},
           {"optimizer step", b.optimizer_s},
-          {"host overhead", b.overhead_s}};
+          {"host overhead", b.overhead_s},
+          {"exposed activation offload", b.offload_s}};
 }
 
 std::vector<std::pair<std::string, double>> memory_rows(const MemoryBreakdown& m) {
@@ -82,7 +83,7 @@ std::string format_train_text(const TrainResult& r) {
   o += fmt::format("    {:<44} {:>7.1f}  of {:.1f} GB: {}\n", "total", r.peak_memory.total_bytes() / units::kGB,
                    r.memory_capacity_bytes / units::kGB, r.feasible ? "fits" : "DOES NOT FIT");
   if (r.peak_memory.host_bytes > 0)
-    o += fmt::format("    {:<44} {:>7.1f}  of {:.1f} GB of host memory per GPU\n", "offloaded optimizer state (host)",
+    o += fmt::format("    {:<44} {:>7.1f}  of {:.1f} GB of host memory per GPU\n", "offloaded to host (optimizer, activations)",
                      r.peak_memory.host_bytes / units::kGB, s.system.host_memory_bytes_per_gpu / units::kGB);
   if (!r.feasible) o += fmt::format("\n  infeasible: {}\n", r.infeasible_reason);
   return o;
@@ -122,7 +123,8 @@ nlohmann::ordered_json train_to_json(const TrainResult& r) {
                                   {"tp_exposed_s", b.tp_exposed_s},         {"cp_exposed_s", b.cp_exposed_s},
                                   {"ep_exposed_s", b.ep_exposed_s},
                                   {"dp_exposed_s", b.dp_exposed_s},         {"bubble_s", b.bubble_s},
-                                  {"optimizer_s", b.optimizer_s},           {"overhead_s", b.overhead_s}};
+                                  {"optimizer_s", b.optimizer_s},           {"overhead_s", b.overhead_s},
+                                  {"offload_s", b.offload_s}};
   };
   j["critical_stage"] = r.critical_stage;
   j["breakdown"] = bd(r.breakdown);

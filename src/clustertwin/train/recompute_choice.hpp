@@ -1,5 +1,5 @@
 #pragma once
-// Choosing activation recompute the way a user of the stack does: as little as fits in memory.
+// Choosing activation recompute (or offload) the way a user of the stack does: as little as fits in memory.
 #include <vector>
 
 #include "clustertwin/train/step_simulator.hpp"
@@ -11,9 +11,10 @@ namespace ct {
 // ladder, the attention core), full.
 std::vector<ParallelLayout> recompute_options(const ParallelLayout& l, const SoftwareProfile& p, const ModelSpec& m);
 
-// Simulates the options in order and returns the first that fits memory (the least recompute,
-// hence the fastest of those that fit); when none fits, the result of full recompute
-// (infeasible, with its reason).
-TrainResult simulate_with_fitting_recompute(TrainScenario s, const Calibration& cal, const SimulateOptions& opt = {});
+// The fastest way to fit memory that the stack's users take: the options above in order, the first
+// that fits (the least recompute); and, where the system has host memory, no recompute with the
+// fewest layers' activations offloaded that fit, if that is faster. When nothing fits, the result
+// of full recompute (infeasible, with its reason).
+TrainResult simulate_fitting_memory(TrainScenario s, const Calibration& cal, const SimulateOptions& opt = {});
 
 }  // namespace ct

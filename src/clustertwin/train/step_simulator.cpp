@@ -22,7 +22,7 @@ using sim::TaskId;
 struct ChunkCost {
   double fwd_s = 0, bwd_s = 0;
   double fwd_compute_s = 0, bwd_compute_s = 0, recompute_s = 0;
-  double tp_exposed_s = 0, cp_exposed_s = 0, ep_exposed_s = 0, host_wait_s = 0;
+  double tp_exposed_s = 0, cp_exposed_s = 0, ep_exposed_s = 0, host_wait_s = 0, offload_s = 0;
   double gather_s = 0;         // parameter all-gather (ZeRO-1/2: once per step; ZeRO-3: per pass)
   double reduce_s = 0;         // gradient reduce-scatter / all-reduce
   double replica_reduce_s = 0; // hybrid sharding: all-reduce of shards across replicas
@@ -71,6 +71,7 @@ class StepBuilder {
         ci.params = (dense + (ci.embedding ? embedding_params(m) : 0.0) + (ci.lm_head ? head_params + m.hidden : 0.0)) / l_.tp;
         ci.expert_params = experts;
       }
+    assign_offloaded_layers();
     costs_.resize(r_.chunks.size());
     for (std::size_t i = 0; i < r_.chunks.size(); ++i) costs_[i] = chunk_cost(r_.chunks[i]);
   }
@@ -97,6 +98,23 @@ class StepBuilder {
   }
 
   const std::vector<ChunkCost>& costs() const { return costs_; }
+
+  // Each stage offloads the activations of its first activation_offload_layers layers, in the
+  // order its chunks run; its last layer never (its backward follows at once).
+  void assign_offloaded_layers() {
+    for (int st = 0; st < P_; ++st) {
+      int left = l_.activation_offload_layers, layers = 0;
+      for (int c = 0; c < V_; ++c) layers += r_.chunks[st * V_ + c].layers;
+      if (left > 0 && left >= layers)
+        throw InputError("--activation-offload", "activation_offload_layers",
+                         fmt::format("must be less than the {} layers of pipeline stage {}", layers, st));
+      for (int c = 0; c < V_; ++c) {
+        ChunkInfo& ci = r_.chunks[st * V_ + c];
+        ci.offloaded_layers = std::min(left, ci.layers);
+        left -= ci.offloaded_layers;
+      }
+    }
+  }
 
   // A proven lower bound on the step: each stage runs its passes one after another, its first
   // forward waits for micro-batch 0's forward through the stages before it (first chunk), and
@@ -152,6 +170,19 @@ class StepBuilder {
     if (ci.embedding) add(E, 1);
     if (ci.lm_head) add(H, 1 + ci.mtp_layers);  // each MTP module predicts through the LM head again
     if (ci.mtp_layers > 0) add(r_.layers->kind_passes[r_.layers->kind_of_layer[s_.model.layers - 1]], ci.mtp_layers);
+    // An offloaded layer's activations go to host memory on a copy stream while the next layer
+    // computes, and come back while the layer after it in the backward pass computes: only a copy
+    // longer than that compute shows.
+    for (int i = ci.first_layer; i < ci.first_layer + ci.offloaded_layers; ++i) {
+      const int k = r_.layers->kind_of_layer[i];
+      const LayerPasses& p = r_.layers->kind_passes[k];
+      const double copy_s = r_.layers->kind_activation_bytes[k] / s_.system.host_link_bytes_per_s;
+      const double fwd = std::max(0.0, copy_s - p.fwd.total_s());
+      const double bwd = std::max(0.0, copy_s - p.bwd.total_s() - p.recompute.total_s());
+      cc.offload_s += fwd + bwd;
+      cc.fwd_s += fwd;
+      cc.bwd_s += bwd;
+    }
     cc.fwd_s += s_.profile.microbatch_overhead_s;
     cc.bwd_s += s_.profile.microbatch_overhead_s;
 
@@ -372,6 +403,7 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
     tb.cp_exposed_s += M * cc.cp_exposed_s;
     tb.ep_exposed_s += M * cc.ep_exposed_s;
     tb.overhead_s += M * (2 * r.scenario.profile.microbatch_overhead_s + cc.host_wait_s);
+    tb.offload_s += M * cc.offload_s;
   }
   tb.overhead_s += r.scenario.profile.step_overhead_s;
   return tb;
@@ -416,6 +448,12 @@ void check_supported(const TrainScenario& s) {
     throw InputError("--optimizer-offload", "optimizer_offload",
                      s.system.id + " has no host memory figures (host_memory_gb_per_gpu, host_memory_gb_s_per_gpu, "
                                    "host_link_gb_s in data/hardware/systems.yaml)");
+  if (l.activation_offload_layers < 0)
+    throw InputError("--activation-offload", "activation_offload_layers", "must not be negative");
+  if (l.activation_offload_layers > 0 && (s.system.host_memory_bytes_per_gpu <= 0 || s.system.host_link_bytes_per_s <= 0))
+    throw InputError("--activation-offload", "activation_offload_layers",
+                     s.system.id + " has no host memory figures (host_memory_gb_per_gpu, host_link_gb_s in "
+                                   "data/hardware/systems.yaml)");
   if (l.moe_capacity_factor != 0 && l.moe_capacity_factor < 1.0)
     throw InputError("--moe-capacity-factor", "moe_capacity_factor", "must be >= 1 (or 0 for dropless routing)");
 }
@@ -423,6 +461,8 @@ void check_supported(const TrainScenario& s) {
 // One set of passes per distinct layer kind (a few even for hybrid models).
 std::shared_ptr<const LayerCosts> compute_layer_costs(const ModelSpec& m, const CostContext& ctx) {
   auto costs = std::make_shared<LayerCosts>();
+  // The softmax scores are not kept with fused (flash) attention, nor under selective recompute.
+  const bool no_scores = ctx.profile.attention != AttentionKernel::Unfused || ctx.layout.recomputes(kRecomputeCoreAttn);
   costs->kind_of_layer.resize(m.layers);
   for (std::int64_t i = 0; i < m.layers; ++i) {
     const LayerSpec spec = m.layer(i);
@@ -430,6 +470,7 @@ std::shared_ptr<const LayerCosts> compute_layer_costs(const ModelSpec& m, const 
     if (it == costs->kinds.end()) {
       costs->kinds.push_back(spec);
       costs->kind_passes.push_back(layer_passes(ctx, spec));
+      costs->kind_activation_bytes.push_back(layer_activation_bytes(m, ctx.layout, spec, no_scores));
       it = costs->kinds.end() - 1;
     }
     costs->kind_of_layer[i] = static_cast<int>(it - costs->kinds.begin());
@@ -482,20 +523,17 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
 
   // Memory, stage by stage.
   const bool full = l.recompute == Recompute::Full;
-  // The softmax scores are not kept with fused (flash) attention, nor under selective recompute.
-  const bool no_scores = s.profile.attention != AttentionKernel::Unfused || l.recomputes(kRecomputeCoreAttn);
   const LayerCosts& lc = *r.layers;
-  std::vector<double> kind_act(lc.kinds.size());
-  double largest_layer_act = 0;
-  for (std::size_t k = 0; k < lc.kinds.size(); ++k) {
-    kind_act[k] = layer_activation_bytes(s.model, l, lc.kinds[k], no_scores);
-    largest_layer_act = std::max(largest_layer_act, kind_act[k]);
-  }
+  const std::vector<double>& kind_act = lc.kind_activation_bytes;
+  const double largest_layer_act = *std::max_element(kind_act.begin(), kind_act.end());
   const double layer_ckpt = layer_checkpoint_bytes(s.model, l);
-  auto chunk_activations = [&](const ChunkInfo& ci) {
+  auto layer_act = [&](int i) { return full ? layer_ckpt : kind_act[lc.kind_of_layer[i]]; };
+  // Saved activations of a chunk: kept in HBM, and of its offloaded layers, in host memory.
+  auto chunk_activations = [&](const ChunkInfo& ci, bool offloaded) {
     double bytes = 0;
-    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i) bytes += full ? layer_ckpt : kind_act[lc.kind_of_layer[i]];
-    bytes += ci.mtp_layers * (full ? layer_ckpt : kind_act[lc.kind_of_layer[s.model.layers - 1]]);
+    for (int i = ci.first_layer; i < ci.first_layer + ci.layers; ++i)
+      if ((i < ci.first_layer + ci.offloaded_layers) == offloaded) bytes += layer_act(i);
+    if (!offloaded) bytes += ci.mtp_layers * layer_act(static_cast<int>(s.model.layers) - 1);
     return bytes;
   };
   const double tokens = static_cast<double>(l.micro_batch) * l.seq_len / l.cp;
@@ -503,14 +541,16 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   r.memory_capacity_bytes = s.system.gpu.hbm_bytes;
   const int V = l.vp, M = l.microbatches();
   for (int st = 0; st < l.pp; ++st) {
-    double params = 0, expert_params = 0, largest_chunk = 0;
-    std::vector<double> act(V);
+    double params = 0, expert_params = 0, largest_chunk = 0, staging = 0;
+    std::vector<double> act(V), host_act(V);
     for (int c = 0; c < V; ++c) {
       const ChunkInfo& ci = r.chunks[st * V + c];
       params += ci.params;
       expert_params += ci.expert_params;
       largest_chunk = std::max(largest_chunk, ci.params + ci.expert_params);
-      act[c] = chunk_activations(ci) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
+      act[c] = chunk_activations(ci, false) + (ci.embedding ? tokens * s.model.hidden * 2.0 / l.tp : 0.0);
+      host_act[c] = chunk_activations(ci, true);
+      for (int i = ci.first_layer; i < ci.first_layer + ci.offloaded_layers; ++i) staging = std::max(staging, layer_act(i));
     }
     // The schedule is periodic after its warm-up, so two rounds of pp micro-batches reach the
     // same peak as any longer accumulation loop.
@@ -524,11 +564,12 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
     } else {
       uncached = in_flight_peaks(pipeline_schedule(st, l.pp, V, m), V);
     }
-    double peak = 0;
+    double peak = 0, host_peak = 0;
     for (const std::vector<int>& counts : *peaks) {
-      double bytes = 0;
-      for (int c = 0; c < V; ++c) bytes += counts[c] * act[c];
+      double bytes = 0, host = 0;
+      for (int c = 0; c < V; ++c) bytes += counts[c] * act[c], host += counts[c] * host_act[c];
       peak = std::max(peak, bytes);
+      host_peak = std::max(host_peak, host);
     }
     MemoryBreakdown mem = state_memory(params, l, s.profile);
     if (expert_params > 0) {
@@ -538,7 +579,9 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
       mem.optimizer_bytes += e.optimizer_bytes;
       mem.host_bytes += e.host_bytes;
     }
-    mem.activations_bytes = peak + (full ? largest_layer_act : 0.0);
+    // One offloaded layer's activations are still in HBM while the copy engine moves them.
+    mem.activations_bytes = peak + (full ? largest_layer_act : 0.0) + staging;
+    mem.host_bytes += host_peak;
     bool has_head = false;
     for (int c = 0; c < V; ++c) has_head |= r.chunks[st * V + c].lm_head;
     mem.other_bytes = cal.memory.runtime_reserved_bytes + (has_head ? logits : 0.0);
@@ -556,9 +599,9 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   }
   double host_peak = 0;
   for (const MemoryBreakdown& m : r.stage_memory) host_peak = std::max(host_peak, m.host_bytes);
-  if (r.feasible && host_peak > s.system.host_memory_bytes_per_gpu && l.optimizer_offload > 0) {
+  if (r.feasible && host_peak > s.system.host_memory_bytes_per_gpu && host_peak > 0) {
     r.feasible = false;
-    r.infeasible_reason = fmt::format("offloaded optimizer state needs {:.1f} GB of host memory per GPU, {} has {:.1f} GB",
+    r.infeasible_reason = fmt::format("offloaded optimizer state and activations need {:.1f} GB of host memory per GPU, {} has {:.1f} GB",
                                       host_peak / units::kGB, s.system.id, s.system.host_memory_bytes_per_gpu / units::kGB);
   }
   if (!opt.keep_timeline) r.graph = sim::TaskGraph();
@@ -576,6 +619,7 @@ TimeBreakdown extrapolate(const TimeBreakdown& a, const TimeBreakdown& b, double
   t.dp_exposed_s = lin(a.dp_exposed_s, b.dp_exposed_s);
   t.optimizer_s = lin(a.optimizer_s, b.optimizer_s);
   t.overhead_s = lin(a.overhead_s, b.overhead_s);
+  t.offload_s = lin(a.offload_s, b.offload_s);
   t.bubble_s = lin(a.bubble_s, b.bubble_s);
   return t;
 }

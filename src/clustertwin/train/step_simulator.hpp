@@ -37,6 +37,7 @@ struct TimeBreakdown {
   double dp_exposed_s = 0;     // data-parallel gradient/parameter traffic not hidden
   double optimizer_s = 0;      // the optimizer step
   double overhead_s = 0;       // host-side per-step and per-micro-batch costs
+  double offload_s = 0;        // activation copies to and from host memory not hidden under compute
   double bubble_s = 0;         // pipeline fill/drain and waits for neighbouring stages (incl. p2p)
 };
 
@@ -45,6 +46,7 @@ struct ChunkInfo {
   int stage = 0, chunk = 0, first_layer = 0, layers = 0;
   bool embedding = false, lm_head = false;
   int mtp_layers = 0;        // multi-token-prediction modules after the LM head (last chunk)
+  int offloaded_layers = 0;  // its first layers whose activations go to host memory
   double params = 0;         // dense parameters on one GPU
   double expert_params = 0;  // routed-expert parameters on one GPU
 };
@@ -58,6 +60,7 @@ struct LayerCosts {
   std::vector<LayerSpec> kinds;       // distinct layer kinds of the model
   std::vector<LayerPasses> kind_passes;
   std::vector<int> kind_of_layer;     // per layer, index into kinds
+  std::vector<double> kind_activation_bytes;  // per kind, saved for the backward pass, one micro-batch
   LayerPasses embedding, lm_head;
 };
 

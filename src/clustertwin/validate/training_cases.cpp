@@ -262,9 +262,9 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     TrainResult res;
     try {
       // Blank recompute: the least the stack offers that fits memory, as its users tune it
-      // (published recipes enable recompute modules the tables do not list).
+      // (published recipes enable recompute modules or activation offload the tables do not list).
       res = row.str("recompute").empty()
-                ? simulate_with_fitting_recompute(s, cat_.calibration, {.keep_timeline = false})
+                ? simulate_fitting_memory(s, cat_.calibration, {.keep_timeline = false})
                 : simulate_training_step(s, cat_.calibration, {.keep_timeline = false});
     } catch (const InputError& e) {
       throw Unsupported{e.reason()};
@@ -272,7 +272,11 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     CaseResult out;
     out.status = res.feasible ? "ok" : "infeasible";
     out.reason = res.feasible ? "" : res.infeasible_reason;
-    if (res.feasible && res.scenario.layout.recompute != l.recompute)
+    if (res.feasible && res.scenario.layout.activation_offload_layers > 0)
+      out.reason = fmt::format("recompute not published; assumed none with the activations of {} layers per stage "
+                               "offloaded to host memory (none in HBM does not fit; faster than recompute)",
+                               res.scenario.layout.activation_offload_layers);
+    else if (res.feasible && res.scenario.layout.recompute != l.recompute)
       out.reason = "recompute not published; assumed " + recompute_name(res.scenario.layout) + " (none does not fit)";
     const std::string unit = lower(row.str("unit"));
     const bool pytorch_mfu = dp_mode->profile == "pytorch-fsdp";  // 6N + attention convention
