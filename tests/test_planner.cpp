@@ -85,6 +85,32 @@ TEST(Planner, PrunedSearchEqualsBruteForceOnSmallCases) {
   EXPECT_GE(compared, 20);
 }
 
+// With activation offload allowed on GB200, layouts without recompute that do not fit HBM are
+// offered with the fewest layers offloaded that fit (no more: one layer fewer does not fit), and
+// the pruned search still equals brute force.
+TEST(Planner, ActivationOffloadFitsLayoutsWithoutRecompute) {
+  PlanRequest pruned = small_request("llama2-13b", "gb200-nvl72", 16, Objective::Time, 8192);
+  pruned.global_batch = 256;
+  pruned.micro_batches = {4};
+  pruned.activation_offload = true;
+  PlanRequest brute = pruned;
+  brute.exhaustive = true;
+  const PlanResult a = plan_training(pruned, catalogs().calibration), b = plan_training(brute, catalogs().calibration);
+  ASSERT_EQ(a.top.size(), b.top.size());
+  for (std::size_t i = 0; i < a.top.size(); ++i) EXPECT_EQ(a.top[i], b.top[i]);
+  int offloaded = 0;
+  for (const PlanCandidate& c : b.candidates) {
+    if (c.layout.activation_offload_layers == 0) continue;
+    ++offloaded;
+    EXPECT_TRUE(c.feasible);
+    EXPECT_EQ(c.layout.recompute, Recompute::None);
+    TrainScenario fewer{pruned.model, pruned.system, c.layout, pruned.profile};
+    fewer.layout.activation_offload_layers -= 1;
+    EXPECT_FALSE(simulate_training_step(fewer, catalogs().calibration, {.timing = false}).feasible);
+  }
+  EXPECT_GT(offloaded, 0);
+}
+
 TEST(Planner, LowerBoundNeverExceedsTheSimulatedStep) {
   // Pipelined, interleaved, MoE and long-accumulation layouts, where the bound's pipeline fill
   // and drain terms matter.

@@ -36,7 +36,7 @@ Runner add_plan_command(CLI::App& app) {
     std::string format = "text", out, plot, profile = "megatron-core";
     long long seq_len = 4096, global_batch = 0;
     int top = 10, threads = 0;
-    bool mpi = false;
+    bool mpi = false, activation_offload = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* c = app.add_subcommand("plan", "Search every layout to pretrain a model: time, cost, energy, CO2, failures");
@@ -57,6 +57,9 @@ Runner add_plan_command(CLI::App& app) {
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   c->add_option("--out", o->out, "Also store every evaluated layout in this SQLite file");
   c->add_option("--plot", o->plot, "Write an SVG: time to train vs GPU count, or the cost/time Pareto front");
+  c->add_flag("--activation-offload", o->activation_offload,
+              "Fit layouts without recompute by offloading the fewest layers' activations to host memory "
+              "(systems with host memory figures, e.g. Grace on GB200/GB300)");
   c->add_flag("--mpi", o->mpi, "Spread the search over MPI ranks (mpirun -n N); rank 0 prints the same result");
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
@@ -77,6 +80,7 @@ Runner add_plan_command(CLI::App& app) {
     if (!o->deadline.empty()) req.deadline_s = parse_duration_s(o->deadline, "deadline");
     req.objective = o->objective == "cost" ? Objective::Cost : (o->objective == "energy" ? Objective::Energy : Objective::Time);
     req.top = o->top;
+    req.activation_offload = o->activation_offload;
     req.threads = o->threads > 0 ? o->threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     req.site = load_site(o->site.empty() ? data_dir() + "/sites/example-jp.yaml" : o->site);
     req.reliability = load_reliability(data_dir() + "/calibration/reliability.yaml");

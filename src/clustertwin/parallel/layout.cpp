@@ -91,6 +91,8 @@ std::string recompute_name(const ParallelLayout& l) {
 }
 
 std::string recompute_short_name(const ParallelLayout& l) {
+  if (l.activation_offload_layers > 0 && l.recompute == Recompute::None)
+    return "off" + std::to_string(l.activation_offload_layers);  // activations of N layers in host memory
   if (l.recompute != Recompute::Selective) return l.recompute == Recompute::None ? "-" : "full";
   return module_list(l, &ModuleName::short_name, '+');
 }

@@ -58,7 +58,8 @@ void resolve_layout(ParallelLayout& l, const ModelSpec& m, const std::string& so
 std::string to_string(Recompute r);
 // "none", "full", "selective" (core attention only) or "selective:mla_up_proj,moe_act".
 std::string recompute_name(const ParallelLayout& l);
-// For tables: "-", "full", or the modules in short joined by '+' ("ln+mlp", "attn" for core_attn).
+// For tables: "-", "full", the modules in short joined by '+' ("ln+mlp", "attn" for core_attn), or
+// "offN": no recompute, the activations of N layers per stage offloaded to host memory.
 std::string recompute_short_name(const ParallelLayout& l);
 // Parses such a name into l.recompute and l.recompute_modules; throws InputError naming `source`.
 void parse_recompute(const std::string& name, const std::string& source, ParallelLayout& l);

@@ -122,14 +122,20 @@ void parallel_for(std::size_t n, int threads, Fn&& fn) {
 }
 
 // The bound phase: memory (exact, as the full simulation computes it) and a lower bound on the
-// step time. Record: {peak memory bytes, fits (0/1), step-time lower bound s}.
-constexpr std::size_t kBoundWidth = 3;
+// step time. Record: {peak memory bytes, fits (0/1), step-time lower bound s, layers offloaded}.
+constexpr std::size_t kBoundWidth = 4;
 void bound(const PlanRequest& req, const Calibration& cal, const ParallelLayout& l, PassCache& cache, double* record) {
-  const TrainResult r =
-      simulate_training_step(scenario_for(req, l), cal, {.keep_timeline = false, .timing = false, .cache = &cache});
+  const SimulateOptions memory_only{.keep_timeline = false, .timing = false, .cache = &cache};
+  TrainScenario s = scenario_for(req, l);
+  TrainResult r = simulate_training_step(s, cal, memory_only);
+  if (!r.feasible && req.activation_offload && l.recompute == Recompute::None) {
+    s.layout.activation_offload_layers = fewest_offloaded_layers(s, cal, &cache);
+    if (s.layout.activation_offload_layers > 0) r = simulate_training_step(s, cal, memory_only);
+  }
   record[0] = r.peak_memory.total_bytes();
   record[1] = r.feasible ? 1 : 0;
   record[2] = r.lower_bound_s;
+  record[3] = s.layout.activation_offload_layers;
 }
 
 // The objective's lower bound: the step-time bound at the lowest power a GPU can draw (idle plus
@@ -139,6 +145,7 @@ void apply_bound(const PlanRequest& req, const double* record, PlanCandidate& c)
   c.feasible = record[1] != 0;
   c.reason = c.feasible ? "" : "does not fit in GPU memory";
   c.lower_bound_s = record[2];
+  c.layout.activation_offload_layers = static_cast<int>(record[3]);
   const double idle_w = req.system.gpu.idle_w + std::max(0.0, req.system.node_power_max_w / req.system.gpus_per_node -
                                                                   req.system.gpu.tdp_w);
   fill_run(req, c, c.lower_bound_s, idle_w);

@@ -35,6 +35,9 @@ struct PlanRequest {
   int top = 10;
   int threads = 1;
   bool exhaustive = false;  // simulate every feasible layout (brute force, for tests and --out)
+  // Layouts without recompute that do not fit: offload the fewest layers' activations to host
+  // memory that make them fit (systems with host memory: Grace on GB200/GB300).
+  bool activation_offload = false;
   Site site;
   Reliability reliability;
 };

@@ -104,6 +104,7 @@ nlohmann::ordered_json candidate_json(const PlanCandidate& c) {
           {"micro_batch", l.micro_batch},
           {"global_batch", l.global_batch},
           {"recompute", recompute_name(l)},
+          {"activation_offload_layers", l.activation_offload_layers},
           {"precision", to_string(l.precision)},
           {"dp_sharding", to_string(l.sharding)},
           {"feasible", c.feasible},
@@ -219,18 +220,19 @@ void write_plan_sqlite(const std::string& path, const PlanRequest& req, const Pl
     }
   };
   exec("CREATE TABLE layouts (model TEXT, system TEXT, gpus INT, tp INT, pp INT, vp INT, cp INT, ep INT, dp INT, "
-       "micro_batch INT, global_batch INT, recompute TEXT, precision TEXT, dp_sharding TEXT, feasible INT, simulated INT, "
+       "micro_batch INT, global_batch INT, activation_offload_layers INT, recompute TEXT, precision TEXT, dp_sharding TEXT, feasible INT, simulated INT, "
        "reason TEXT, memory_gb REAL, lower_bound_step_s REAL, step_time_s REAL, mfu REAL, time_to_train_days REAL, "
        "gpu_hours REAL, facility_energy_mwh REAL, cost REAL, co2_tonnes REAL)");
   exec("BEGIN");
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO layouts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO layouts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, nullptr);
   for (const PlanCandidate& c : r.candidates) {
     const ParallelLayout& l = c.layout;
     int k = 1;
     sqlite3_bind_text(st, k++, req.model.name.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, k++, req.system.id.c_str(), -1, SQLITE_TRANSIENT);
-    for (int v : {l.gpus, l.tp, l.pp, l.vp, l.cp, l.ep, l.dp, l.micro_batch, l.global_batch}) sqlite3_bind_int(st, k++, v);
+    for (int v : {l.gpus, l.tp, l.pp, l.vp, l.cp, l.ep, l.dp, l.micro_batch, l.global_batch, l.activation_offload_layers})
+      sqlite3_bind_int(st, k++, v);
     for (const std::string& v : {recompute_name(l), std::string(to_string(l.precision)), to_string(l.sharding)})
       sqlite3_bind_text(st, k++, v.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, k++, c.feasible);

@@ -62,8 +62,12 @@ std::string format_train_text(const TrainResult& r) {
   o += fmt::format("  layout    {}\n", layout_line(l));
   o += fmt::format("  batch     micro-batch {}, global batch {} x {} tokens, {} micro-batches per pipeline\n",
                    l.micro_batch, l.global_batch, l.seq_len, l.microbatches());
-  o += fmt::format("  numerics  {} GEMMs, recompute {}, {}, software profile {}\n\n", to_string(l.precision),
-                   recompute_name(l), sharding_name(l), s.profile.name);
+  o += fmt::format("  numerics  {} GEMMs, recompute {}{}, {}, software profile {}\n\n", to_string(l.precision),
+                   recompute_name(l),
+                   l.activation_offload_layers > 0
+                       ? fmt::format(", activations of {} layers per stage in host memory", l.activation_offload_layers)
+                       : "",
+                   sharding_name(l), s.profile.name);
   o += fmt::format("  step time         {:>10.3f} s\n", r.step_time_s);
   o += fmt::format("  throughput        {:>10.0f} tokens/s/GPU   ({:.0f} tokens/s in all)\n", r.tokens_per_s_per_gpu,
                    r.tokens_per_s_per_gpu * l.gpus);
@@ -101,6 +105,7 @@ nlohmann::ordered_json train_to_json(const TrainResult& r) {
                  {"sequence_parallel", l.sequence_parallel}, {"micro_batch", l.micro_batch},
                  {"global_batch", l.global_batch}, {"seq_len", l.seq_len}, {"microbatches", l.microbatches()},
                  {"precision", to_string(l.precision)}, {"recompute", recompute_name(l)},
+                 {"activation_offload_layers", l.activation_offload_layers},
                  {"dp_sharding", to_string(l.sharding)}, {"shard_group", l.shard_size()}};
   j["software_profile"] = s.profile.name;
   j["feasible"] = r.feasible;

@@ -42,50 +42,48 @@ std::vector<ParallelLayout> recompute_options(const ParallelLayout& l, const Sof
   return options;
 }
 
-namespace {
-
-bool fits_hbm(const TrainResult& r) { return r.peak_memory.total_bytes() <= r.memory_capacity_bytes; }
-
-// No recompute, with the fewest layers per stage offloaded to host memory that fit HBM (HBM use
-// falls as layers are offloaded, so a bisection finds it); infeasible if none does.
-TrainResult fewest_offloaded_layers(TrainScenario s, const Calibration& cal, const SimulateOptions& opt,
-                                    const TrainResult& no_recompute) {
+int fewest_offloaded_layers(TrainScenario s, const Calibration& cal, PassCache* cache) {
+  if (s.system.host_memory_bytes_per_gpu <= 0 || s.system.host_link_bytes_per_s <= 0) return 0;
+  auto fits_hbm_with = [&](int layers) {
+    s.layout.activation_offload_layers = layers;
+    const TrainResult r = simulate_training_step(s, cal, {.keep_timeline = false, .timing = false, .cache = cache});
+    return r.peak_memory.total_bytes() <= r.memory_capacity_bytes;
+  };
+  const TrainResult none = simulate_training_step(s, cal, {.keep_timeline = false, .timing = false, .cache = cache});
   int stage_layers = std::numeric_limits<int>::max();
   for (int st = 0; st < s.layout.pp; ++st) {
     int layers = 0;
-    for (int c = 0; c < s.layout.vp; ++c) layers += no_recompute.chunks[st * s.layout.vp + c].layers;
+    for (int c = 0; c < s.layout.vp; ++c) layers += none.chunks[st * s.layout.vp + c].layers;
     stage_layers = std::min(stage_layers, layers);
   }
-  auto memory_with = [&](int layers) {
-    s.layout.activation_offload_layers = layers;
-    return simulate_training_step(s, cal, {.timing = false});
-  };
+  // HBM use falls as layers are offloaded: bisect for the fewest that fit.
   int lo = 1, hi = stage_layers - 1;
-  if (hi < lo || !fits_hbm(memory_with(hi))) return no_recompute;
+  if (hi < lo || !fits_hbm_with(hi)) return 0;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (fits_hbm(memory_with(mid)))
+    if (fits_hbm_with(mid))
       hi = mid;
     else
       lo = mid + 1;
   }
-  s.layout.activation_offload_layers = lo;
-  return simulate_training_step(s, cal, opt);
+  return lo;
 }
 
-}  // namespace
-
 TrainResult simulate_fitting_memory(TrainScenario s, const Calibration& cal, const SimulateOptions& opt) {
-  TrainResult r, no_recompute;
+  TrainResult r;
+  ParallelLayout no_recompute;
+  bool none_fits = false;
   for (const ParallelLayout& option : recompute_options(s.layout, s.profile, s.model)) {
     s.layout = option;
     r = simulate_training_step(s, cal, opt);
-    if (option.recompute == Recompute::None) no_recompute = r;
+    if (option.recompute == Recompute::None) no_recompute = option, none_fits = r.feasible;
     if (r.feasible) break;
   }
-  if (no_recompute.feasible || s.system.host_memory_bytes_per_gpu <= 0 || s.system.host_link_bytes_per_s <= 0) return r;
-  s.layout = no_recompute.scenario.layout;
-  const TrainResult offload = fewest_offloaded_layers(s, cal, opt, no_recompute);
+  if (none_fits) return r;
+  s.layout = no_recompute;
+  s.layout.activation_offload_layers = fewest_offloaded_layers(s, cal);
+  if (s.layout.activation_offload_layers == 0) return r;
+  const TrainResult offload = simulate_training_step(s, cal, opt);
   return offload.feasible && (!r.feasible || offload.step_time_s < r.step_time_s) ? offload : r;
 }
 
