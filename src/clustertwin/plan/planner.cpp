@@ -143,9 +143,11 @@ void bound(const PlanRequest& req, const Calibration& cal, const ParallelLayout&
 void apply_bound(const PlanRequest& req, const double* record, PlanCandidate& c) {
   c.memory_bytes = record[0];
   c.feasible = record[1] != 0;
-  c.reason = c.feasible ? "" : "does not fit in GPU memory";
-  c.lower_bound_s = record[2];
   c.layout.activation_offload_layers = static_cast<int>(record[3]);
+  c.reason = c.feasible                                ? ""
+             : c.layout.activation_offload_layers > 0 ? "its offloaded activations do not fit in host memory"
+                                                      : "does not fit in GPU memory";
+  c.lower_bound_s = record[2];
   const double idle_w = req.system.gpu.idle_w + std::max(0.0, req.system.node_power_max_w / req.system.gpus_per_node -
                                                                   req.system.gpu.tdp_w);
   fill_run(req, c, c.lower_bound_s, idle_w);

@@ -44,12 +44,15 @@ std::vector<ParallelLayout> recompute_options(const ParallelLayout& l, const Sof
 
 int fewest_offloaded_layers(TrainScenario s, const Calibration& cal, PassCache* cache) {
   if (s.system.host_memory_bytes_per_gpu <= 0 || s.system.host_link_bytes_per_s <= 0) return 0;
-  auto fits_hbm_with = [&](int layers) {
+  auto memory_with = [&](int layers) {
     s.layout.activation_offload_layers = layers;
-    const TrainResult r = simulate_training_step(s, cal, {.keep_timeline = false, .timing = false, .cache = cache});
+    return simulate_training_step(s, cal, {.keep_timeline = false, .timing = false, .cache = cache});
+  };
+  auto fits_hbm_with = [&](int layers) {
+    const TrainResult r = memory_with(layers);
     return r.peak_memory.total_bytes() <= r.memory_capacity_bytes;
   };
-  const TrainResult none = simulate_training_step(s, cal, {.keep_timeline = false, .timing = false, .cache = cache});
+  const TrainResult none = memory_with(0);
   int stage_layers = std::numeric_limits<int>::max();
   for (int st = 0; st < s.layout.pp; ++st) {
     int layers = 0;
