@@ -148,6 +148,20 @@ TEST_F(Cli, NonNumericTpExit2) {
   EXPECT_TRUE(has(r.err, "tp")) << r.err;
 }
 
+TEST_F(Cli, ActivationOffloadWithoutHostMemoryOrTooManyLayersExit2) {
+  // DGX B200 has no host-memory figures in the catalog; Llama 3 8B has 32 layers on one stage.
+  const Result no_host = run(train({"--model", "llama3-8b", "--system", "dgx-b200", "--gpus", "8", "--activation-offload", "4"}));
+  EXPECT_EQ(no_host.exit_code, 2);
+  EXPECT_EQ(count_lines(no_host.err), 1) << no_host.err;
+  EXPECT_TRUE(has(no_host.err, "activation_offload_layers")) << no_host.err;
+  EXPECT_TRUE(has(no_host.err, "dgx-b200")) << no_host.err;
+  const Result all = run(train({"--model", "llama3-8b", "--system", "gb200-nvl72", "--gpus", "8", "--activation-offload", "32"}));
+  EXPECT_EQ(all.exit_code, 2);
+  EXPECT_EQ(count_lines(all.err), 1) << all.err;
+  EXPECT_TRUE(has(all.err, "32 layers")) << all.err;
+  EXPECT_TRUE(all.out.empty()) << all.out;
+}
+
 TEST_F(Cli, MissingGpusExit2) {
   const Result r = run(train({"--model", "llama3-8b", "--system", "dgx-h100"}));
   EXPECT_EQ(r.exit_code, 2);

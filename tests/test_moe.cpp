@@ -6,6 +6,7 @@
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/cost/flops.hpp"
 #include "clustertwin/model/params.hpp"
+#include "clustertwin/report/train_report.hpp"
 #include "clustertwin/parallel/topology.hpp"
 #include "clustertwin/train/step_simulator.hpp"
 #include "scenario_helpers.hpp"
@@ -259,6 +260,11 @@ TEST(HostPacing, SmallMicroBatchesAreHostBound) {
   const TrainResult mb1 = step(1), mb4 = step(4);
   EXPECT_GT(mb1.breakdown.overhead_s / mb1.step_time_s, mb4.breakdown.overhead_s / mb4.step_time_s);
   EXPECT_GT(mb1.step_time_s, mb4.step_time_s);
+  // The timeline shows the idle GPU as host_bound slices.
+  TrainRequest r;
+  r.model = "qwen3-30b-a3b", r.system = "dgx-b200", r.gpus = 8, r.ep = 8, r.global_batch = 64, r.precision = "mxfp8";
+  const TrainResult traced = simulate_training_step(ct::testing::scenario(r), catalogs().calibration, {.keep_timeline = true});
+  EXPECT_NE(train_chrome_trace(traced).find("\"name\":\"host_bound\""), std::string::npos);
 }
 
 TEST(ExpertTensorParallel, MustFitTheStageRanks) {
