@@ -68,6 +68,14 @@ void TraceCollector::malformed(int line, const std::string& why) {
   ++w_.skipped;
 }
 
+void TraceCollector::take(RecordKind kind, const RecordedJob& r, int line, const std::string& why) {
+  switch (kind) {
+    case RecordKind::job: add(r, line); break;
+    case RecordKind::skipped: skip(); break;
+    case RecordKind::malformed: malformed(line, why); break;
+  }
+}
+
 Workload TraceCollector::finish(const std::string& what_skipped_means) {
   w_.skipped += skipped_;
   if (skipped_ > 0) w_.warnings.push_back(source_ + ": " + std::to_string(skipped_) + " " + names_.records + " skipped: " + what_skipped_means);
@@ -78,19 +86,17 @@ Workload TraceCollector::finish(const std::string& what_skipped_means) {
 
 namespace {
 
-enum class RowResult { job, skipped, malformed };
-
 // Fills `job` from one pod row; on a malformed row, `why` names the field and the reason.
-RowResult openb_row_to_record(const std::vector<std::string>& row, const OpenbColumns& c, RecordedJob& job, std::string& why) {
+RecordKind openb_row_to_record(const std::vector<std::string>& row, const OpenbColumns& c, RecordedJob& job, std::string& why) {
   long long num_gpu = 0, milli = 0, created = 0, deleted = 0, scheduled = 0;
-  if (!parse_int64(row[c.num_gpu], num_gpu) || num_gpu < 0) return why = "num_gpu: not a whole number >= 0", RowResult::malformed;
-  if (num_gpu == 0) return RowResult::skipped;  // CPU-only pod: not a GPU scheduling question
+  if (!parse_int64(row[c.num_gpu], num_gpu) || num_gpu < 0) return why = "num_gpu: not a whole number >= 0", RecordKind::malformed;
+  if (num_gpu == 0) return RecordKind::skipped;  // CPU-only pod: not a GPU scheduling question
   if (!parse_int64(row[c.gpu_milli], milli) || milli <= 0 || milli > kWholeGpuMilli)
-    return why = "gpu_milli: not a whole number in 1..1000", RowResult::malformed;
-  if (!parse_int64(row[c.creation], created)) return why = "creation_time: not a whole number", RowResult::malformed;
-  if (row[c.scheduled].empty()) return RowResult::skipped;  // never ran: no run time to replay
-  if (!parse_int64(row[c.scheduled], scheduled)) return why = "scheduled_time: not a whole number", RowResult::malformed;
-  if (!parse_int64(row[c.deletion], deleted)) return why = "deletion_time: not a whole number", RowResult::malformed;
+    return why = "gpu_milli: not a whole number in 1..1000", RecordKind::malformed;
+  if (!parse_int64(row[c.creation], created)) return why = "creation_time: not a whole number", RecordKind::malformed;
+  if (row[c.scheduled].empty()) return RecordKind::skipped;  // never ran: no run time to replay
+  if (!parse_int64(row[c.scheduled], scheduled)) return why = "scheduled_time: not a whole number", RecordKind::malformed;
+  if (!parse_int64(row[c.deletion], deleted)) return why = "deletion_time: not a whole number", RecordKind::malformed;
   job.name = row[c.name];
   job.submit_s = static_cast<double>(created);
   job.start_s = static_cast<double>(scheduled);
@@ -99,7 +105,7 @@ RowResult openb_row_to_record(const std::vector<std::string>& row, const OpenbCo
   // gpu_milli is the share of one GPU when a pod asks for one; multi-GPU pods take whole GPUs.
   job.gpu_milli = num_gpu == 1 ? static_cast<int>(milli) : kWholeGpuMilli;
   job.gpu_types = split(row[c.gpu_spec], '|');
-  return RowResult::job;
+  return RecordKind::job;
 }
 
 }  // namespace
@@ -113,11 +119,7 @@ Workload parse_openb_pods(const std::string& text, const std::string& source, in
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     RecordedJob job;
     std::string why;
-    switch (openb_row_to_record(t.rows[r], c, job, why)) {
-      case RowResult::job: out.add(job, t.row_lines[r]); break;
-      case RowResult::skipped: out.skip(); break;
-      case RowResult::malformed: out.malformed(t.row_lines[r], why); break;
-    }
+    out.take(openb_row_to_record(t.rows[r], c, job, why), job, t.row_lines[r], why);
   }
   return out.finish("CPU-only (num_gpu 0) or never scheduled (no scheduled_time)");
 }

@@ -20,6 +20,9 @@ struct RecordedJob {
   std::vector<std::string> gpu_types;
 };
 
+// What one trace record turned out to be.
+enum class RecordKind { job, skipped, malformed };
+
 // Collects the jobs of one trace file: good ones, skipped ones (ran no GPU work) and malformed
 // lines, each reported with its line number; finish() sorts by submit time (ties keep file order).
 class TraceCollector {
@@ -34,6 +37,8 @@ class TraceCollector {
   void add(const RecordedJob& r, int line);
   void skip() { ++skipped_; }
   void malformed(int line, const std::string& why);
+  // One parsed record: added as a job, counted as skipped, or reported as malformed with `why`.
+  void take(RecordKind kind, const RecordedJob& r, int line, const std::string& why);
   void add_warning(const std::string& line_skipped) { w_.warnings.push_back(line_skipped), ++w_.skipped; }
   Workload finish(const std::string& what_skipped_means);
 

@@ -95,8 +95,6 @@ std::string json_string_or_empty(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-enum class Parsed { job, skipped, malformed };
-
 int philly_attempt_gpus(const nlohmann::json& attempt) {
   int gpus = 0;
   const auto detail = attempt.find("detail");
@@ -106,24 +104,24 @@ int philly_attempt_gpus(const nlohmann::json& attempt) {
   return gpus;
 }
 
-Parsed philly_job(const nlohmann::json& j, RecordedJob& r, std::string& why) {
-  if (!j.is_object()) return why = "not a JSON object", Parsed::malformed;
+RecordKind philly_job(const nlohmann::json& j, RecordedJob& r, std::string& why) {
+  if (!j.is_object()) return why = "not a JSON object", RecordKind::malformed;
   r.name = json_string_or_empty(j, "jobid");
   r.owner = json_string_or_empty(j, "vc");
   if (r.owner.empty()) r.owner = json_string_or_empty(j, "user");
-  if (r.name.empty()) return why = "jobid: missing", Parsed::malformed;
+  if (r.name.empty()) return why = "jobid: missing", RecordKind::malformed;
   if (!parse_trace_time_s(json_string_or_empty(j, "submitted_time"), r.submit_s))
-    return why = "submitted_time: not a time YYYY-MM-DD HH:MM:SS", Parsed::malformed;
+    return why = "submitted_time: not a time YYYY-MM-DD HH:MM:SS", RecordKind::malformed;
   const auto attempts = j.find("attempts");
-  if (attempts == j.end() || !attempts->is_array()) return why = "attempts: missing list", Parsed::malformed;
-  if (attempts->empty()) return Parsed::skipped;  // never scheduled
+  if (attempts == j.end() || !attempts->is_array()) return why = "attempts: missing list", RecordKind::malformed;
+  if (attempts->empty()) return RecordKind::skipped;  // never scheduled
   // The README: a start or end may be missing (logging error, or still running at the snapshot).
   if (!parse_trace_time_s(json_string_or_empty(attempts->front(), "start_time"), r.start_s) ||
       !parse_trace_time_s(json_string_or_empty(attempts->back(), "end_time"), r.end_s))
-    return Parsed::skipped;
+    return RecordKind::skipped;
   r.gpus = 0;
   for (const auto& a : *attempts) r.gpus = std::max(r.gpus, philly_attempt_gpus(a));
-  return r.gpus > 0 ? Parsed::job : Parsed::skipped;
+  return r.gpus > 0 ? RecordKind::job : RecordKind::skipped;
 }
 
 }  // namespace
@@ -135,10 +133,8 @@ Workload parse_philly_jobs(const std::string& text, const std::string& source, i
     const nlohmann::json j = nlohmann::json::parse(o.text, nullptr, false);
     RecordedJob r;
     std::string why;
-    const Parsed p = j.is_discarded() ? (why = "not valid JSON", Parsed::malformed) : philly_job(j, r, why);
-    if (p == Parsed::job) out.add(r, o.line);
-    else if (p == Parsed::skipped) out.skip();
-    else out.malformed(o.line, why);
+    const RecordKind kind = j.is_discarded() ? (why = "not valid JSON", RecordKind::malformed) : philly_job(j, r, why);
+    out.take(kind, r, o.line, why);
   }
   for (const std::string& w : split_warnings) out.add_warning(w);
   return out.finish("no attempt with a start and an end, or no GPUs");
@@ -161,18 +157,18 @@ SlurmLogColumns slurm_log_columns(const CsvTable& t, const std::string& source) 
   return c;
 }
 
-Parsed slurm_log_row(const std::vector<std::string>& row, const SlurmLogColumns& c, RecordedJob& r, std::string& why) {
+RecordKind slurm_log_row(const std::vector<std::string>& row, const SlurmLogColumns& c, RecordedJob& r, std::string& why) {
   long long gpus = 0;
-  if (!parse_int64(row[c.gpu_num], gpus) || gpus < 0) return why = "gpu_num: not a whole number >= 0", Parsed::malformed;
-  if (gpus == 0) return Parsed::skipped;  // CPU job
-  if (!parse_trace_time_s(row[c.submit], r.submit_s)) return why = "submit_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", Parsed::malformed;
-  if (row[c.start].empty() || row[c.end].empty()) return Parsed::skipped;  // cancelled before it ran
-  if (!parse_trace_time_s(row[c.start], r.start_s)) return why = "start_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", Parsed::malformed;
-  if (!parse_trace_time_s(row[c.end], r.end_s)) return why = "end_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", Parsed::malformed;
+  if (!parse_int64(row[c.gpu_num], gpus) || gpus < 0) return why = "gpu_num: not a whole number >= 0", RecordKind::malformed;
+  if (gpus == 0) return RecordKind::skipped;  // CPU job
+  if (!parse_trace_time_s(row[c.submit], r.submit_s)) return why = "submit_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", RecordKind::malformed;
+  if (row[c.start].empty() || row[c.end].empty()) return RecordKind::skipped;  // cancelled before it ran
+  if (!parse_trace_time_s(row[c.start], r.start_s)) return why = "start_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", RecordKind::malformed;
+  if (!parse_trace_time_s(row[c.end], r.end_s)) return why = "end_time: not a time YYYY-MM-DD HH:MM:SS[+HH:MM]", RecordKind::malformed;
   r.name = row[c.job_id];
   r.owner = c.vc >= 0 && !row[c.vc].empty() ? row[c.vc] : c.user >= 0 ? row[c.user] : "";
   r.gpus = static_cast<int>(gpus);
-  return Parsed::job;
+  return RecordKind::job;
 }
 
 }  // namespace
@@ -186,10 +182,7 @@ Workload parse_slurm_log_jobs(const std::string& text, const std::string& source
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
     RecordedJob r;
     std::string why;
-    const Parsed p = slurm_log_row(t.rows[i], c, r, why);
-    if (p == Parsed::job) out.add(r, t.row_lines[i]);
-    else if (p == Parsed::skipped) out.skip();
-    else out.malformed(t.row_lines[i], why);
+    out.take(slurm_log_row(t.rows[i], c, r, why), r, t.row_lines[i], why);
   }
   return out.finish("CPU-only (gpu_num 0) or never started (no start_time/end_time)");
 }
