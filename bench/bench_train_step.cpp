@@ -58,7 +58,7 @@ BENCHMARK(BM_DeepSeekV3_1024GB200_Step)->Unit(benchmark::kMicrosecond);
 // The whole measured-training file through `validate training` (read, map, simulate, write).
 void BM_ValidateMeasuredTrainingFile(benchmark::State& state) {
   const TrainingValidator v(catalogs());
-  const std::string cases = std::string(CLUSTERTWIN_SHARED_DATA) + "/measured_training.csv";
+  const std::string cases = ct::data_dir() + "/measured/measured_training.csv";
   for (auto _ : state) {
     const auto s = v.run(cases, "/tmp/clustertwin-bench-validate.csv");
     benchmark::DoNotOptimize(s.ok);

@@ -1,5 +1,5 @@
 // Fleet, site, tenant and job-source loading for the fleet simulator: the example files, the
-// openb trace files (counts checked against /work/shared/traces/README.md), malformed input.
+// openb trace files (counts checked against data/traces/README.md), malformed input.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -18,7 +18,7 @@ using namespace ct::cluster;
 namespace {
 
 const std::string kSource = std::string(CLUSTERTWIN_DATA_DIR) + "/..";
-const std::string kTraces = std::string(CLUSTERTWIN_SHARED_DATA) + "/../traces/alibaba-gpu-v2023/";
+const std::string kTraces = std::string(CLUSTERTWIN_DATA_DIR) + "/traces/alibaba-gpu-v2023/";
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const auto p = std::filesystem::temp_directory_path() / ("clustertwin-test-" + name);

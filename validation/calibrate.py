@@ -30,7 +30,7 @@ import subprocess
 
 DEVICES = "data/calibration/devices.yaml"
 PROFILES = "data/calibration/profiles.yaml"
-CASES = "../shared/data/measured_training.csv"
+CASES = "data/measured/measured_training.csv"
 PRED = "/tmp/clustertwin-calibrate.csv"
 
 GENERATIONS = {

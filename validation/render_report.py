@@ -20,7 +20,7 @@ STATUSES = ("ok", "infeasible", "unsupported")
 SOURCE_WIDTH = 50
 WORST_N = 25
 
-VALIDATE_CMD = ("build/clustertwin validate training --cases ../shared/data/measured_training.csv "
+VALIDATE_CMD = ("build/clustertwin validate training --cases data/measured/measured_training.csv "
                 "--out validation/predicted_training.csv")
 RENDER_CMD = ("python3 validation/render_report.py --pred validation/predicted_training.csv "
               "--out validation/REPORT.md")

@@ -10,11 +10,11 @@ if [[ ! -x build/clustertwin ]]; then
   exit 1
 fi
 
-build/clustertwin validate training --cases ../shared/data/measured_training.csv \
+build/clustertwin validate training --cases data/measured/measured_training.csv \
   --out validation/predicted_training.csv
 # render_report.py prints the acceptance lines to stdout
 python3 validation/render_report.py --pred validation/predicted_training.csv --out validation/REPORT.md
 
-build/clustertwin validate inference --cases ../shared/data/measured_inference.csv \
+build/clustertwin validate inference --cases data/measured/measured_inference.csv \
   --out validation/predicted_inference.csv
 python3 validation/render_inference_report.py validation/predicted_inference.csv validation/INFERENCE_REPORT.md

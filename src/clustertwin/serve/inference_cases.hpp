@@ -1,6 +1,6 @@
 #pragma once
 // Validation of the serving simulator against published inference measurements: every row of a
-// CSV with the columns of shared/data/measured_inference.csv is mapped onto catalog entries by
+// CSV with the columns of data/measured/measured_inference.csv is mapped onto catalog entries by
 // explicit tables, simulated, and written back with predicted_value, status and reason (the
 // contract of the training validation). The mapping never reads `value`, `notes` or `source`.
 #include <map>
