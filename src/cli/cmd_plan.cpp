@@ -41,7 +41,7 @@ Runner add_plan_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* c = app.add_subcommand("plan", "Search every layout to pretrain a model: time, cost, energy, CO2, failures");
   c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
-  c->add_option("--system", o->system, "Catalog system id")->required();
+  c->add_option("--system", o->system, "Catalog system id (hardware/systems.yaml), or a YAML file with one system of your own")->required();
   c->add_option("--tokens", o->tokens, "Tokens to train on (e.g. 2.1T)")->required();
   c->add_option("--gpus", o->gpus, "GPU count, or first:last:step")->required();
   c->add_option("--site", o->site, "Site file (data/sites/*.yaml): PUE, prices, grid CO2");
@@ -65,7 +65,7 @@ Runner add_plan_command(CLI::App& app) {
     const Catalogs cat = Catalogs::load(data_dir());
     PlanRequest req;
     req.model = cat.model(o->model);
-    req.system = cat.hardware.system(o->system);
+    req.system = cat.system(o->system);
     req.profile = cat.profile(o->profile);
     req.tokens = parse_token_count(o->tokens, "tokens");
     req.gpu_counts = parse_gpu_counts(o->gpus, "gpus");

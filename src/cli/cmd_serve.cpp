@@ -134,7 +134,7 @@ Runner add_serve_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* c = app.add_subcommand("serve", "Simulate LLM serving: every request through a vLLM/TensorRT-LLM style engine");
   c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
-  c->add_option("--system", o->system, "System id (data/hardware/systems.yaml)")->required();
+  c->add_option("--system", o->system, "Catalog system id (hardware/systems.yaml), or a YAML file with one system of your own")->required();
   c->add_option("--gpus", o->gpus, "GPUs in all (replicas = gpus / (tp x pp))")->required();
   c->add_option("--tp", o->tp, "Tensor parallelism per replica");
   c->add_option("--pp", o->pp, "Pipeline parallelism per replica");
@@ -151,7 +151,7 @@ Runner add_serve_command(CLI::App& app) {
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
     serve::Deployment d;
-    d.replica = {cat.model(o->model), cat.hardware.system(o->system), o->tp, o->pp, parse_weights(o->precision),
+    d.replica = {cat.model(o->model), cat.system(o->system), o->tp, o->pp, parse_weights(o->precision),
                  parse_kv_bytes(o->kv_cache), o->attention_dp};
     if (o->tp <= 0 || o->pp <= 0 || o->gpus <= 0 || o->gpus % (o->tp * o->pp) != 0)
       throw InputError("command line", "gpus", "must be a positive multiple of tp x pp");

@@ -27,7 +27,7 @@ Runner add_train_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand("train", "Simulate one training step of a model on a system with a layout");
   c->add_option("--scenario", o->scenario, "Scenario YAML (fields as the flags below; flags override it)");
   add_workload_options(c, o->flags);
-  c->add_option("--system", o->flags.system, "Catalog system id (data/hardware/systems.yaml)");
+  c->add_option("--system", o->flags.system, "Catalog system id (hardware/systems.yaml), or a YAML file with one system of your own");
   c->add_option("--shard-group", o->flags.shard_group, "FSDP hybrid sharding group size (0: shard over all of DP)");
   c->add_flag("--no-sequence-parallel", o->no_sp, "Disable Megatron sequence parallelism");
   c->add_flag("--lora", o->flags.lora, "LoRA fine-tuning: frozen base weights");

@@ -3,14 +3,27 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/paths.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"clustertwin: simulate AI supercomputers (training, planning, serving, fleets, validation against measured runs)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "clustertwin 0.1");
+  std::string data;
+  std::vector<std::string> overlays;
+  app.add_option("--data", data,
+                 "Built-in data directory (default: $CLUSTERTWIN_DATA, else share/clustertwin/data or data/ beside the "
+                 "executable, else the source tree's data/)");
+  app.add_option("--overlay", overlays,
+                 "User data folder laid out like the data directory (hardware/*.yaml, calibration/profiles.yaml, "
+                 "models/*.json): its GPUs, fabrics, systems, profiles and models replace or add to the built-in ones "
+                 "by id; repeatable, later wins (default: $CLUSTERTWIN_OVERLAY, ':'-separated)");
+  app.fallthrough();
   ct::cli::Runner train = ct::cli::add_train_command(app);
   ct::cli::Runner validate = ct::cli::add_validate_command(app);
   ct::cli::Runner compare = ct::cli::add_compare_command(app);
@@ -30,6 +43,8 @@ int main(int argc, char** argv) {
     std::cerr << "clustertwin: error: " << e.what() << "\n";
     return 2;
   }
+  ct::set_data_dir(data);
+  if (!overlays.empty()) ct::set_overlay_dirs(overlays);
   try {
     for (CLI::App* sub : app.get_subcommands()) {
       if (sub->get_name() == "train") return train();

@@ -2,6 +2,7 @@
 // Everything the built-in data directory holds, loaded once.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "clustertwin/cost/calibration.hpp"
 #include "clustertwin/hw/catalog.hpp"
@@ -11,14 +12,24 @@ namespace ct {
 
 struct Catalogs {
   std::string data_dir;
+  std::vector<std::string> overlays;  // user folders of the same layout, later ones winning (core/paths.hpp)
   HardwareCatalog hardware;
   Calibration calibration;
   std::map<std::string, SoftwareProfile> profiles;
+  std::map<std::string, std::string> model_aliases;  // other names -> catalog ids (models/aliases.yaml)
 
+  // The built-in folder `data_dir` with the overlays of overlay_dirs() (--overlay, $CLUSTERTWIN_OVERLAY).
   static Catalogs load(const std::string& data_dir);
-  std::map<std::string, std::string> model_aliases;  // other names -> catalog ids (data/models/aliases.yaml)
+  static Catalogs load(const std::string& data_dir, const std::vector<std::string>& overlays);
+
   std::string models_dir() const { return data_dir + "/models"; }
+  // Catalog model ids, built-in and from overlays.
+  std::vector<std::string> model_ids() const;
+  bool has_model(const std::string& id) const;
+  // A catalog id or alias (an overlay's models/<id>.json first), or a config.json path.
   ModelSpec model(const std::string& name_or_path) const;
+  // A catalog system id, or the path of a user's system file (HardwareCatalog::add_system_file).
+  SystemSpec system(const std::string& id_or_path) const;
   const SoftwareProfile& profile(const std::string& name) const;
 };
 

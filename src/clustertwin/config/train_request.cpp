@@ -87,7 +87,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   if (req.system.empty()) throw InputError(source, "system", "missing");
   TrainScenario s;
   s.model = cat.model(req.model);
-  s.system = cat.hardware.system(req.system);
+  s.system = cat.system(req.system);
   if (req.nic_gb_s < 0) throw InputError(source, "nic_gb_s", "must not be negative");
   if (req.nic_gb_s > 0) s.system.nic_bytes_per_s = req.nic_gb_s * units::kGB;  // e.g. ConnectX-8 on a GB200 rack
   ParallelLayout& l = s.layout;

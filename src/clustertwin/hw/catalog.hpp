@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "clustertwin/hw/hardware.hpp"
 
 namespace ct {
@@ -12,6 +14,11 @@ class HardwareCatalog {
  public:
   // Loads gpus.yaml, fabrics.yaml and systems.yaml from `dir`.
   static HardwareCatalog load(const std::string& dir);
+  // The same from the built-in folder, then overlay folders whose entries replace or add by id.
+  static HardwareCatalog load(const std::vector<std::string>& dirs);
+  // A user's system file (`systems:` with one entry, optional `gpus:` and `fabrics:` of its own,
+  // referring to catalog ids otherwise); returns the system's id.
+  std::string add_system_file(const std::string& path);
 
   const GpuSpec& gpu(const std::string& id) const;
   const SystemSpec& system(const std::string& id) const;
@@ -26,6 +33,12 @@ class HardwareCatalog {
   }
 
  private:
+  void read_gpus(const std::string& file, const YAML::Node& root, bool required);
+  void read_fabrics(const std::string& file, const YAML::Node& root, bool required);
+  std::vector<std::string> read_systems(const std::string& file, const YAML::Node& root, bool required);
+  SystemSpec parse_system(const YAML::Node& n, const std::string& file, const std::string& where) const;
+
+  std::string gpus_file_, systems_file_;  // the built-in files, named in lookup errors
   std::map<std::string, GpuSpec> gpus_;
   std::map<std::string, FabricSpec> fabrics_;
   std::map<std::string, SystemSpec> systems_;
