@@ -73,7 +73,8 @@ TEST(ServeValidation, WritesInputColumnsAndNeverReadsValue) {
   EXPECT_EQ(sa.ok, 1);
   EXPECT_EQ(sa.unsupported, 1);
   const CsvTable ta = parse_csv(slurp(out_a), out_a), tb = parse_csv(slurp(out_b), out_b);
-  ASSERT_EQ(ta.header.back(), "reason");
+  ASSERT_EQ(ta.header.back(), "assumptions");
+  ASSERT_EQ(ta.header[ta.header.size() - 3], "reason");
   const int pred = ta.column("predicted_value"), status = ta.column("status");
   EXPECT_EQ(ta.rows[0][status], "ok");
   EXPECT_EQ(ta.rows[0][pred], tb.rows[0][pred]);  // value, unit and notes changed; prediction did not

@@ -216,12 +216,14 @@ TEST_F(ValidatorEndToEnd, WritesStatusesAndIgnoresMeasuredValue) {
   EXPECT_EQ(sum.infeasible, 0);
 
   const ct::CsvTable t = ct::read_csv_file(out1);
-  // All input columns, then the three result columns.
-  ASSERT_EQ(t.header.size(), kColumns.size() + 3);
+  // All input columns, then the five result columns.
+  ASSERT_EQ(t.header.size(), kColumns.size() + 5);
   for (std::size_t i = 0; i < kColumns.size(); ++i) EXPECT_EQ(t.header[i], kColumns[i]);
   EXPECT_EQ(t.header[kColumns.size() + 0], "predicted_value");
   EXPECT_EQ(t.header[kColumns.size() + 1], "status");
   EXPECT_EQ(t.header[kColumns.size() + 2], "reason");
+  EXPECT_EQ(t.header[kColumns.size() + 3], "resolution");
+  EXPECT_EQ(t.header[kColumns.size() + 4], "assumptions");
   ASSERT_EQ(t.rows.size(), 3u);
 
   const int status = t.column("status"), predicted = t.column("predicted_value"), reason = t.column("reason");

@@ -1,5 +1,8 @@
 // `clustertwin plan`: the best layouts to pretrain a model on a number of GPUs, with time to
 // train, GPU-hours, energy, cost, CO2 and failures.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -16,6 +19,7 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/plan_report.hpp"
+#include "clustertwin/train/time_to_train.hpp"
 
 namespace ct::cli {
 
@@ -28,12 +32,31 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
+// --to-target: the benchmark's model, sequence length and global batch (its smallest reference point
+// unless given), and the tokens its reference runs needed to reach the target at that batch.
+void train_to_target(const std::string& id, const std::string& model, const Catalogs& cat, PlanRequest& req) {
+  const std::string file = cat.data_dir + "/calibration/mlperf_rcp.yaml";
+  const auto all = load_convergence_benchmarks(file);
+  const auto b = std::find_if(all.begin(), all.end(), [&](const ConvergenceBenchmark& x) { return x.id == id; });
+  if (b == all.end()) throw InputError("command line", "to-target", "unknown benchmark '" + id + "' (" + file + ")");
+  const auto alias = cat.model_aliases.find(model);
+  if ((alias == cat.model_aliases.end() ? model : alias->second) != b->model)
+    throw InputError("command line", "to-target", "benchmark " + id + " trains " + b->model + ", not " + model);
+  req.seq_len = b->seq_len;
+  req.lora = b->lora;
+  if (req.global_batch == 0) req.global_batch = b->rcp_sequences.begin()->first;
+  const auto sequences = sequences_to_converge(*b, req.global_batch);
+  if (!sequences)
+    throw InputError("command line", "global-batch", fmt::format("{} has no reference convergence point at global batch {}", id, req.global_batch));
+  req.tokens = *sequences * static_cast<double>(b->seq_len);
+}
+
 }  // namespace
 
 Runner add_plan_command(CLI::App& app) {
   struct Options {
     std::string model, system, tokens, gpus, site, deadline, objective = "time", precisions = "bf16", zero = "zero1";
-    std::string format = "text", out, plot, profile = "megatron-core";
+    std::string format = "text", out, plot, profile = "megatron-core", to_target;
     long long seq_len = 4096, global_batch = 0;
     int top = 10, threads = 0;
     bool mpi = false, activation_offload = false;
@@ -42,7 +65,13 @@ Runner add_plan_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand("plan", "Search every layout to pretrain a model: time, cost, energy, CO2, failures");
   c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
   c->add_option("--system", o->system, "Catalog system id (hardware/systems.yaml), or a YAML file with one system of your own")->required();
-  c->add_option("--tokens", o->tokens, "Tokens to train on (e.g. 2.1T)")->required();
+  CLI::Option* tokens = c->add_option("--tokens", o->tokens, "Tokens to train on (e.g. 2.1T)");
+  c->add_option("--to-target", o->to_target,
+                "Train until an MLPerf Training quality target instead (gpt3, llama2_70b_lora, llama31_405b): the tokens "
+                "its reference convergence points need at the global batch (data/calibration/mlperf_rcp.yaml; "
+                "evaluation time not included)")
+      ->excludes(tokens);
+  tokens->excludes("--to-target");
   c->add_option("--gpus", o->gpus, "GPU count, or first:last:step")->required();
   c->add_option("--site", o->site, "Site file (data/sites/*.yaml): PUE, prices, grid CO2");
   c->add_option("--seq-len", o->seq_len, "Sequence length");
@@ -67,12 +96,14 @@ Runner add_plan_command(CLI::App& app) {
     req.model = cat.model(o->model);
     req.system = cat.system(o->system);
     req.profile = cat.profile(o->profile);
-    req.tokens = parse_token_count(o->tokens, "tokens");
+    if (o->tokens.empty() && o->to_target.empty()) throw InputError("command line", "tokens", "give --tokens or --to-target");
+    if (!o->tokens.empty()) req.tokens = parse_token_count(o->tokens, "tokens");
     req.gpu_counts = parse_gpu_counts(o->gpus, "gpus");
     if (o->seq_len <= 0) throw InputError("command line", "seq-len", "must be positive");
     if (o->global_batch < 0) throw InputError("command line", "global-batch", "must not be negative");
     req.seq_len = o->seq_len;
     req.global_batch = static_cast<int>(o->global_batch);
+    if (!o->to_target.empty()) train_to_target(o->to_target, o->model, cat, req);
     req.precisions.clear();
     for (const auto& p : split(o->precisions)) req.precisions.push_back(parse_precision_or_throw(p, "command line"));
     req.shardings.clear();

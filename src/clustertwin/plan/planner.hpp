@@ -38,6 +38,7 @@ struct PlanRequest {
   // Layouts without recompute that do not fit: offload the fewest layers' activations to host
   // memory that make them fit (systems with host memory: Grace on GB200/GB300).
   bool activation_offload = false;
+  bool lora = false;  // fine-tuning with LoRA adapters (frozen base weights)
   Site site;
   Reliability reliability;
 };

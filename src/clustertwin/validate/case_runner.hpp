@@ -1,6 +1,6 @@
 #pragma once
 // The contract both validations share: read a CSV of measured runs, predict every row, write every
-// input column plus predicted_value, status and reason (all or nothing).
+// input column plus predicted_value, status, reason, resolution and assumptions (all or nothing).
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,6 +13,11 @@ struct CaseResult {
   std::string status;  // ok | unsupported | infeasible
   std::string reason;
   double predicted = 0;
+  // How the row was reached beyond its published configuration, for the report's coverage table:
+  // ';'-separated tags (layout searched, whole-run metric, ...) and the defaults assumed for what
+  // the row does not say (e.g. "A100 SXM 80GB (memory not stated)").
+  std::string resolution;
+  std::string assumptions;
 };
 
 struct CaseSummary {

@@ -11,6 +11,8 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/cost/flops.hpp"
 #include "clustertwin/train/recompute_choice.hpp"
+#include "clustertwin/train/time_to_train.hpp"
+#include "clustertwin/validate/layout_search.hpp"
 
 namespace ct {
 namespace {
@@ -206,9 +208,9 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
   const Row row(table, r);
   try {
     const std::string metric = row.str("metric");
-    if (metric == "time_to_train_min" || metric == "gpu_hours")
-      throw Unsupported{"whole-run metric: needs convergence and run-level projection, not a step time"};
-    if (metric != "tokens_per_sec_per_gpu" && metric != "iteration_time_s" && metric != "tflops_per_gpu" && metric != "mfu")
+    const bool whole_run = metric == "time_to_train_min" || metric == "gpu_hours";
+    if (!whole_run && metric != "tokens_per_sec_per_gpu" && metric != "iteration_time_s" && metric != "tflops_per_gpu" &&
+        metric != "mfu")
       throw Unsupported{"unknown metric '" + metric + "'"};
 
     TrainScenario s;
@@ -226,8 +228,8 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
 
     ParallelLayout& l = s.layout;
     l.gpus = static_cast<int>(row.required("num_gpus"));
-    if (!row.integer("tp") && !row.integer("pp") && !row.integer("dp"))
-      throw Unsupported{"parallel layout not published"};
+    // No published layout: the planner's fastest under the published constraints, as a tuned submitter runs it.
+    const bool search_layout = !row.integer("tp") && !row.integer("pp") && !row.integer("dp");
     l.tp = static_cast<int>(row.integer_or("tp", 1));
     l.pp = static_cast<int>(row.integer_or("pp", 1));
     l.vp = static_cast<int>(row.integer_or("vp", 1));
@@ -251,8 +253,10 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     // No published global batch: one micro-batch per replica (no gradient accumulation).
     l.global_batch = static_cast<int>(row.integer_or("global_batch", dp * l.micro_batch));
     if (l.shard_group == dp) l.shard_group = 0;
+    if (search_layout && !row.integer("global_batch"))
+      throw Unsupported{"parallel layout and global_batch not published: nothing to search under"};
     try {
-      resolve_layout(l, s.model, "cases");
+      if (!search_layout) resolve_layout(l, s.model, "cases");
     } catch (const InputError& e) {
       throw Unsupported{"impossible layout: " + e.field() + ": " + e.reason()};
     }
@@ -261,11 +265,17 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
 
     TrainResult res;
     try {
-      // Blank recompute: the least the stack offers that fits memory, as its users tune it
-      // (published recipes enable recompute modules or activation offload the tables do not list).
-      res = row.str("recompute").empty()
-                ? simulate_fitting_memory(s, cat_.calibration, {.keep_timeline = false})
-                : simulate_training_step(s, cat_.calibration, {.keep_timeline = false});
+      if (search_layout) {
+        auto best = simulate_fastest_layout(s, cat_.calibration, row.integer("micro_batch").has_value());
+        if (!best) throw Unsupported{"layout not published and no layout of this run fits in memory"};
+        res = std::move(*best);
+      } else {
+        // Blank recompute: the least the stack offers that fits memory, as its users tune it
+        // (published recipes enable recompute modules or activation offload the tables do not list).
+        res = row.str("recompute").empty()
+                  ? simulate_fitting_memory(s, cat_.calibration, {.keep_timeline = false})
+                  : simulate_training_step(s, cat_.calibration, {.keep_timeline = false});
+      }
     } catch (const InputError& e) {
       throw Unsupported{e.reason()};
     }
@@ -278,12 +288,22 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
                                res.scenario.layout.activation_offload_layers);
     else if (res.feasible && res.scenario.layout.recompute != l.recompute)
       out.reason = "recompute not published; assumed " + recompute_name(res.scenario.layout) + " (none does not fit)";
+    if (search_layout) {
+      const ParallelLayout& b = res.scenario.layout;
+      out.resolution = "layout searched";
+      out.reason = fmt::format("layout: searched (TP {} PP {} VP {} CP {} EP {} DP {}, micro-batch {}, recompute {})", b.tp, b.pp,
+                               b.vp, b.cp, b.ep, b.dp, b.micro_batch, recompute_name(b));
+    }
     const std::string unit = lower(row.str("unit"));
     const bool pytorch_mfu = dp_mode->profile == "pytorch-fsdp";  // 6N + attention convention
     double flops = pytorch_mfu ? cost::six_n_model_flops(s.model, l.global_batch, static_cast<double>(l.seq_len))
                                : res.model_flops_per_step;
     if (contains(unit, "recompute") && res.scenario.layout.recompute == Recompute::Full) flops *= 4.0 / 3.0;  // hardware FLOPs
     const double flops_per_gpu = flops / res.step_time_s / l.gpus;
+    if (whole_run && res.feasible) {
+      project_whole_run(*catalog_model_for(row.str("model")), metric, res, out);
+      return out;
+    }
     if (metric == "tokens_per_sec_per_gpu") out.predicted = res.tokens_per_s_per_gpu;
     if (metric == "iteration_time_s") out.predicted = res.step_time_s;
     if (metric == "tflops_per_gpu") out.predicted = flops_per_gpu / 1e12;
@@ -293,8 +313,37 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     }
     return out;
   } catch (const Unsupported& u) {
-    return {"unsupported", u.reason, 0};
+    return {"unsupported", u.reason, 0, "", ""};
   }
+}
+
+TrainingValidator::TrainingValidator(const Catalogs& catalogs)
+    : cat_(catalogs),
+      benchmarks_(load_convergence_benchmarks(catalogs.data_dir + "/calibration/mlperf_rcp.yaml")),
+      pretraining_tokens_(load_pretraining_tokens(catalogs.data_dir + "/calibration/pretraining_tokens.yaml")) {}
+
+// MLPerf time-to-train from the reference convergence points of the benchmark the run is (catalog model,
+// sequence length, LoRA); full-run GPU-hours from the model's published pretraining tokens.
+void TrainingValidator::project_whole_run(const std::string& model_id, const std::string& metric, const TrainResult& res,
+                                          CaseResult& out) const {
+  const ParallelLayout& l = res.scenario.layout;
+  out.resolution += std::string(out.resolution.empty() ? "" : "; ") + "whole-run metric";
+  if (metric == "gpu_hours") {
+    const auto tokens = pretraining_tokens_.find(model_id);
+    if (tokens == pretraining_tokens_.end()) throw Unsupported{"gpu_hours: no published pretraining token count for " + model_id};
+    out.predicted = pretraining_gpu_hours(tokens->second, res.tokens_per_s_per_gpu);
+    return;
+  }
+  const auto bench = std::find_if(benchmarks_.begin(), benchmarks_.end(), [&](const ConvergenceBenchmark& b) {
+    return b.model == model_id && b.seq_len == l.seq_len && b.lora == l.lora;
+  });
+  if (bench == benchmarks_.end())
+    throw Unsupported{fmt::format("time_to_train: no reference convergence point for {} at sequence length {}", model_id, l.seq_len)};
+  const auto t = project_time_to_train(*bench, l.global_batch, res.step_time_s);
+  if (!t) throw Unsupported{fmt::format("time_to_train: {} has no reference convergence point at global batch {}", bench->id, l.global_batch)};
+  out.predicted = t->total_s() / 60.0;
+  out.reason += fmt::format("{}MLPerf {}: {} steps to converge (RCP), {} evaluations ({:.0f} s)", out.reason.empty() ? "" : "; ",
+                            bench->id, t->steps, t->evaluations, t->eval_s);
 }
 
 TrainingValidator::Summary TrainingValidator::run(const std::string& cases_path, const std::string& out_path,

@@ -3,6 +3,7 @@
 // the columns of shared/data/measured_training.csv is mapped onto catalog entries and options by
 // explicit tables, simulated, and written back with predicted_value, status and reason.
 // The mapping never reads `value`, `notes` or `source`.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/train/step_simulator.hpp"
+#include "clustertwin/train/time_to_train.hpp"
 #include "clustertwin/validate/case_runner.hpp"
 
 namespace ct {
@@ -29,7 +31,7 @@ std::optional<std::string> catalog_model_for(const std::string& model_column);
 
 class TrainingValidator {
  public:
-  explicit TrainingValidator(const Catalogs& catalogs) : cat_(catalogs) {}
+  explicit TrainingValidator(const Catalogs& catalogs);
   // Predicts one row (field name -> value accessor by column name).
   CaseResult predict(const CsvTable& table, std::size_t row) const;
   // Reads `cases`, writes `out` (all input columns + predicted_value, status, reason).
@@ -38,7 +40,11 @@ class TrainingValidator {
   Summary run(const std::string& cases_path, const std::string& out_path, const CaseProgress& progress = {}) const;
 
  private:
+  void project_whole_run(const std::string& model_id, const std::string& metric, const TrainResult& res, CaseResult& out) const;
+
   const Catalogs& cat_;
+  std::vector<ConvergenceBenchmark> benchmarks_;
+  std::map<std::string, double> pretraining_tokens_;
 };
 
 }  // namespace ct
