@@ -23,7 +23,7 @@ WORST_N = 25
 VALIDATE_CMD = ("build/clustertwin validate training --cases data/measured/measured_training.csv "
                 "--out validation/predicted_training.csv")
 RENDER_CMD = ("python3 validation/render_report.py --pred validation/predicted_training.csv "
-              "--out validation/REPORT.md")
+              "--out validation/REPORT.md --baseline validation/baseline_predicted_training.csv")
 
 
 # ---------------------------------------------------------------- helpers
@@ -249,6 +249,54 @@ def not_predicted_section(rows):
     return md
 
 
+def coverage_section(rows, baseline):
+    """Share of rows predicted, what the resolver and the layout search reached, and whether the rows
+    the previous release predicted got worse."""
+    n = len(rows)
+    predicted = sum(r.status in ("ok", "infeasible") for r in rows)
+    md = ["## Coverage", "",
+          f"{predicted} of {n} rows ({100.0 * predicted / n:.1f}%) are predicted (ok or infeasible; target 97%). "
+          "Resolution tags (`resolution` column) say how a row was reached beyond its published "
+          "configuration: `layout searched` (no layout published: the planner's fastest under the run's "
+          "GPU count, global batch, sequence length and precision, as a tuned submitter would run it), "
+          "`whole-run metric` (MLPerf time-to-train from the reference convergence points, "
+          "data/calibration/mlperf_rcp.yaml; GPU-hours from the published token count), `name resolved` "
+          "(a spelling the catalog does not hold verbatim), `catalog entry added` (a model config this release added), `assumed defaults` (the row leaves out what "
+          "the `assumptions` column lists). All metrics.", ""]
+    if baseline:
+        newly = [r for r, b in zip(rows, baseline) if b.status == "unsupported" and r.status != "unsupported"]
+        groups = collections.defaultdict(list)
+        for r in newly:
+            tags = [t.strip() for t in (r["resolution"]).split(";") if t.strip()]
+            if r["assumptions"]:
+                tags.append("assumed defaults")
+            groups[(short(r["source"]), ", ".join(tags) or "catalog entry added")].append(r)
+        body = []
+        for (src, tags), rs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            st = stats(rs)
+            body.append([src, tags, st["n"], st["count"]["ok"], pct(st["median_ape"]), pct(st["mean_ape"]),
+                         pct(st["median_signed"])])
+        md += [f"### Newly covered rows ({len(newly)}: unsupported in the previous release's predictions, "
+               "`validation/baseline_predicted_training.csv`)", ""]
+        md += table(["source", "resolution", "rows", "ok", "median APE", "mean APE", "median signed"], body,
+                    ["l", "l", "r", "r", "r", "r", "r"])
+        before = [(r, b) for r, b in zip(rows, baseline) if b.scored and b.metric in PRIMARY]
+        now = [r for r, b in before if r.scored]
+        st_b, st_n = stats([b for _, b in before]), stats(now)
+        md += ["", "### Rows the previous release predicted (primary metrics)", "",
+               f"{len(before)} rows were scored before; {len(now)} are scored now.", ""]
+        md += table(["predictions", "rows", "median APE", "mean APE", "within 10%", "within 25%"],
+                    [["previous release", st_b["scored"], pct(st_b["median_ape"]), pct(st_b["mean_ape"]),
+                      pct(st_b["within10"]), pct(st_b["within25"])],
+                     ["this release", st_n["scored"], pct(st_n["median_ape"]), pct(st_n["mean_ape"]),
+                      pct(st_n["within10"]), pct(st_n["within25"])]], ["l", "r", "r", "r", "r", "r"])
+    whole = [r for r in rows if r.metric in ("time_to_train_min", "gpu_hours")]
+    if whole:
+        md += ["", "### Whole-run metrics", ""]
+        md += grouped_table(whole, lambda r: f"{r.metric} · {short(r['model'], 48)}", "metric · model")
+    return md
+
+
 def spearman(xs, ys):
     """Spearman rank correlation with average ranks for ties."""
     def ranks(v):
@@ -337,7 +385,7 @@ def layout_ranking_section(rows):
     return md
 
 
-def render(rows, pred_path):
+def render(rows, pred_path, baseline=None):
     metrics = collections.Counter(r.metric for r in rows)
     md = ["# clustertwin training validation report", "",
           f"Produced by `{VALIDATE_CMD}` followed by `{RENDER_CMD}` (or `make validate`, which runs "
@@ -365,6 +413,7 @@ def render(rows, pred_path):
     md += ["", "## By model (dense)", "", "Dense rows, primary metrics.", ""]
     md += grouped_table(dense, lambda r: r["model"], "model")
     md += [""] + layout_ranking_section(rows)
+    md += [""] + coverage_section(rows, baseline)
     md += [""] + worst_section(rows) + [""] + not_predicted_section(rows) + [""]
     return "\n".join(md), acc_lines
 
@@ -373,6 +422,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pred", required=True, help="CSV written by `clustertwin validate training`")
     ap.add_argument("--out", required=True, help="Markdown report to write")
+    ap.add_argument("--baseline", help="Predictions of a previous release on the same cases, for the coverage table")
     args = ap.parse_args()
 
     with open(args.pred, newline="", encoding="utf-8") as f:
@@ -382,7 +432,13 @@ def main():
             raise SystemExit(f"{args.pred}: missing column(s) {', '.join(sorted(missing))}")
         rows = [Row(d) for d in reader]
 
-    text, lines = render(rows, args.pred)
+    baseline = None
+    if args.baseline:
+        with open(args.baseline, newline="", encoding="utf-8") as f:
+            baseline = [Row(d) for d in csv.DictReader(f)]
+        if len(baseline) != len(rows):
+            raise SystemExit(f"{args.baseline}: {len(baseline)} rows, {args.pred} has {len(rows)}: not the same cases")
+    text, lines = render(rows, args.pred, baseline)
     with open(args.out, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
     for line in lines:

@@ -13,7 +13,8 @@ fi
 build/clustertwin validate training --cases data/measured/measured_training.csv \
   --out validation/predicted_training.csv
 # render_report.py prints the acceptance lines to stdout
-python3 validation/render_report.py --pred validation/predicted_training.csv --out validation/REPORT.md
+python3 validation/render_report.py --pred validation/predicted_training.csv --out validation/REPORT.md \
+  --baseline validation/baseline_predicted_training.csv
 
 build/clustertwin validate inference --cases data/measured/measured_inference.csv \
   --out validation/predicted_inference.csv
