@@ -7,12 +7,24 @@
 #include <sstream>
 
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/name_resolver.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/serve/inference_cases.hpp"
 
 namespace ct::serve {
 namespace {
+
+// The gpu and model spellings of measured_inference.csv, through the one name resolver.
+std::optional<std::string> system_for_inference_gpu(const std::string& gpu) {
+  static const Catalogs cat = Catalogs::load(data_dir());
+  const auto r = resolve_system(gpu, cat.hardware);
+  return r ? std::optional<std::string>(r->id) : std::nullopt;
+}
+std::optional<std::string> catalog_model_for_inference(const std::string& model) {
+  static const Catalogs cat = Catalogs::load(data_dir());
+  return resolve_model_name(model, cat.model_ids(), cat.model_aliases);
+}
 
 TEST(ServeValidationTables, GpuStrings) {
   EXPECT_EQ(system_for_inference_gpu("H100 SXM 80GB"), "dgx-h100");

@@ -45,10 +45,11 @@ Catalogs Catalogs::load(const std::string& dir, const std::vector<std::string>& 
       for (auto& [name, profile] : load_profiles(p)) c.profiles[name] = std::move(profile);
     if (const std::string a = o + "/models/aliases.yaml"; is_file(a)) read_aliases(a, c.model_aliases);
   }
+  c.model_ids_ = c.find_model_ids();
   return c;
 }
 
-std::vector<std::string> Catalogs::model_ids() const {
+std::vector<std::string> Catalogs::find_model_ids() const {
   std::vector<std::string> ids = catalog_model_ids(models_dir());
   for (const std::string& o : overlays)
     if (fs::is_directory(o + "/models"))

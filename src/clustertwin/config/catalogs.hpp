@@ -23,14 +23,18 @@ struct Catalogs {
   static Catalogs load(const std::string& data_dir, const std::vector<std::string>& overlays);
 
   std::string models_dir() const { return data_dir + "/models"; }
-  // Catalog model ids, built-in and from overlays.
-  std::vector<std::string> model_ids() const;
+  // Catalog model ids, built-in and from overlays (read once, at load).
+  const std::vector<std::string>& model_ids() const { return model_ids_; }
   bool has_model(const std::string& id) const;
   // A catalog id or alias (an overlay's models/<id>.json first), or a config.json path.
   ModelSpec model(const std::string& name_or_path) const;
   // A catalog system id, or the path of a user's system file (HardwareCatalog::add_system_file).
   SystemSpec system(const std::string& id_or_path) const;
   const SoftwareProfile& profile(const std::string& name) const;
+
+ private:
+  std::vector<std::string> find_model_ids() const;
+  std::vector<std::string> model_ids_;
 };
 
 }  // namespace ct

@@ -1,5 +1,7 @@
 #include "clustertwin/serve/inference_cases.hpp"
 
+#include "clustertwin/config/name_resolver.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,39 +31,6 @@ struct Unsupported {
 };
 
 }  // namespace
-
-std::optional<std::string> system_for_inference_gpu(const std::string& gpu) {
-  // Exact strings of the gpu column. H100 PCIe has no entry in data/hardware/ yet: its rows are
-  // unsupported.
-  static const std::vector<std::pair<std::string, std::string>> table = {
-      {"H100 SXM 80GB", "dgx-h100"},           {"H100 SXM 80GB (DGX H100)", "dgx-h100"},
-      {"H200 SXM 141GB", "hgx-h200"},          {"H200 SXM 141GB (DGX H200)", "hgx-h200"},
-      {"B200 SXM 180GB", "dgx-b200"},          {"B200 180GB (DGX B200)", "dgx-b200"},
-      {"GB200", "gb200-nvl72"},                {"GB200 192GB (GB200 NVL72)", "gb200-nvl72"},
-      {"GB300", "gb300-nvl72"},                {"GH200 144GB", "gh200-node"},
-      {"H100 NVL 94GB", "h100-nvl-server"},    {"H200 NVL 141GB", "h200-nvl-server"},
-      {"RTX PRO 6000 Blackwell Server Edition", "rtx-pro-6000-server"},
-  };
-  for (const auto& [k, v] : table)
-    if (gpu == k) return v;
-  return std::nullopt;
-}
-
-std::optional<std::string> catalog_model_for_inference(const std::string& model) {
-  // First match wins. Llama 3.3 70B and DeepSeek-R1 share their architectures with Llama 3.1 70B
-  // and DeepSeek-V3 (same config.json shapes).
-  static const std::vector<std::pair<std::string, std::string>> table = {
-      {"Llama-2-70B", "llama2-70b"},         {"Llama-3.1-405B", "llama3.1-405b"},
-      {"Llama 3.1 405B", "llama3.1-405b"},   {"Llama-3.1-8B", "llama3.1-8b"},
-      {"Llama 3.1 8B", "llama3.1-8b"},       {"Llama 3.3 70B", "llama3.1-70b"},
-      {"Mixtral-8x7B", "mixtral-8x7b"},      {"DeepSeek-R1", "deepseek-v3"},
-      {"Qwen3-30B-A3B", "qwen3-30b-a3b"},    {"Qwen3-235B-A22B", "qwen3-235b-a22b"},
-      {"Llama 4 Scout", "llama4-scout-17b-16e"}, {"Llama 4 Maverick", "llama4-maverick-17b-128e"},
-  };
-  for (const auto& [prefix, id] : table)
-    if (starts_with(model, prefix)) return id;
-  return std::nullopt;
-}
 
 std::optional<std::string> mlperf_benchmark_for(const std::string& model) {
   static const std::vector<std::pair<std::string, std::string>> table = {
@@ -149,11 +118,11 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
     else if (scenario_col == "Interactive") scenario = Scenario::Interactive;
     else throw Unsupported{"scenario '" + scenario_col + "' not in the mapping table"};
 
-    const auto system_id = system_for_inference_gpu(row.str("gpu"));
-    if (!system_id) throw Unsupported{"GPU '" + row.str("gpu") + "' has no hardware catalog entry"};
-    const auto model_id = catalog_model_for_inference(row.str("model"));
-    if (!model_id) throw Unsupported{"model '" + row.str("model") + "' not in the mapping table"};
-    const SystemSpec& sys = cat_.hardware.system(*system_id);
+    const auto system = resolve_system(row.str("gpu"), cat_.hardware);
+    if (!system) throw Unsupported{"GPU '" + row.str("gpu") + "' has no hardware catalog entry"};
+    const auto model_id = resolve_model_name(row.str("model"), cat_.model_ids(), cat_.model_aliases);
+    if (!model_id) throw Unsupported{"model '" + row.str("model") + "' has no catalog config"};
+    const SystemSpec& sys = cat_.hardware.system(system->id);
     const auto precision = inference_precision_for(row.str("precision"), sys.gpu.arch);
     if (!precision) throw Unsupported{"precision '" + row.str("precision") + "' not in the mapping table"};
     const auto gpus = row.integer("num_gpus");
@@ -191,7 +160,7 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
 
     if (q.ttft_limit_s > 0) q.requests = std::min(q.requests, q.gpus * tables_.server_trial_requests_per_gpu);
     // Rows of one run (system and per-GPU throughput) share one simulation.
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, *system_id,
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, system->id,
                                         to_string(*precision), q.gpus, q.tp, q.pp, q.input_tokens, q.output_tokens,
                                         q.requests, q.min_requests_per_replica, q.ttft_limit_s, q.tpot_limit_s);
     auto cached = cache_.find(key);

@@ -1,7 +1,7 @@
 #pragma once
 // Validation of the serving simulator against published inference measurements: every row of a
 // CSV with the columns of data/measured/measured_inference.csv is mapped onto catalog entries by
-// explicit tables, simulated, and written back with predicted_value, status and reason (the
+// the name resolver (config/name_resolver.hpp), simulated, and written back with predicted_value, status and reason (the
 // contract of the training validation). The mapping never reads `value`, `notes` or `source`.
 #include <map>
 #include <optional>
@@ -16,8 +16,6 @@
 namespace ct::serve {
 
 // The explicit mapping tables (tested entry by entry).
-std::optional<std::string> system_for_inference_gpu(const std::string& gpu_column);
-std::optional<std::string> catalog_model_for_inference(const std::string& model_column);
 // MLPerf benchmark id ("llama2-70b", ...) named in the model column, if any.
 std::optional<std::string> mlperf_benchmark_for(const std::string& model_column);
 // Weight format; a blank column (MLPerf v4.1) means FP8 on Hopper and FP4 on Blackwell, the

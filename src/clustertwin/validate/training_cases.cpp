@@ -30,99 +30,19 @@ struct Unsupported {
 
 }  // namespace
 
-// ---- The mapping tables ---------------------------------------------------------------------
+// ---- Name resolution (config/name_resolver.hpp) ----------------------------------------------
 
-std::optional<std::string> system_for_gpu(const std::string& gpu) {
-  static const std::vector<std::pair<std::string, std::string>> table = {
-      {"GB200 (NVL72)", "gb200-nvl72"},
-      {"GB300 (NVL72)", "gb300-nvl72"},
-      {"H100 SXM 80GB (DGX H100)", "dgx-h100"},
-      {"H100 SXM 80GB", "dgx-h100"},
-      {"H100 SXM 96GB HBM2e @500W (Meta Grand Teton)", "grand-teton-h100"},
-      {"H200 SXM 141GB", "hgx-h200"},
-      {"H200 SXM 141GB (8/node, 400Gb/s/GPU RDMA)", "hgx-h200"},
-      {"B200 (DGX, 8-GPU HGX)", "dgx-b200"},
-      {"B200 (DGX B200)", "dgx-b200"},
-      {"B200 SXM 180GB", "dgx-b200"},
-      {"B300 (DGX, 8-GPU HGX)", "dgx-b300"},
-      {"A100 SXM4 40GB (1600 Gbps RoCE node-node)", "mosaicml-a100-40gb"},
-      {"A100 SXM4 80GB (1600 Gbps RoCE node-node)", "mosaicml-a100-80gb"},
-      {"A100 SXM4 80GB", "dgx-a100"},
-      {"A100 SXM4 80GB (DGX A100, Selene)", "selene-dgx-a100"},
-      {"A100 SXM4 80GB (Jean Zay, Omni-Path)", "jean-zay-a100"},
-      {"A100 40GB (AWS SageMaker P4d)", "aws-p4d"},
-  };
-  for (const auto& [k, v] : table)
-    if (gpu == k) return v;
+namespace {
+
+// The catalog model a row names. Megatron "GPT <size>" runs the catalog lacks take the GPT-3
+// config as a template that the row's architecture columns reshape.
+std::optional<std::string> catalog_model_id(const std::string& name, const Catalogs& cat) {
+  if (auto id = resolve_model_name(name, cat.model_ids(), cat.model_aliases)) return id;
+  if (starts_with(name, "GPT ")) return "gpt3-175b";
   return std::nullopt;
 }
 
-std::optional<Precision> precision_for(const std::string& column) {
-  const std::string p = lower(column);
-  if (p.empty()) return std::nullopt;
-  if (contains(p, "nvfp4")) return Precision::NVFP4;
-  if (contains(p, "mxfp8") || contains(p, "fp8-mx")) return Precision::MXFP8;
-  if (contains(p, "fp8 blockwise")) return Precision::FP8Block;
-  if (starts_with(p, "fp8")) return Precision::FP8;  // per-tensor delayed/current scaling, rowwise, tensorwise
-  if (starts_with(p, "bf16") || p == "16-bit mixed precision" || contains(p, "consistent with bf16"))
-    return Precision::BF16;
-  return std::nullopt;
-}
-
-std::optional<Recompute> recompute_for(const std::string& column) {
-  const std::string r = lower(column);
-  if (r.empty() || r == "none") return Recompute::None;  // blank: see predict()
-  if (starts_with(r, "full")) return Recompute::Full;
-  if (starts_with(r, "selective")) return Recompute::Selective;
-  return std::nullopt;
-}
-
-std::optional<DpMode> dp_mode_for(const std::string& column, int year) {
-  const std::string f = column;
-  // Megatron stacks: the distributed optimizer (ZeRO-1); before FlashAttention (2021-22) the
-  // unfused-attention profile.
-  const std::string megatron = year > 0 && year <= 2022 ? "megatron-2022" : "megatron-core";
-  if (f.empty() || f == "DDP (FSDP=0)") return DpMode{DpSharding::Zero1, megatron};
-  if (f == "FSDP FULL_SHARD") return DpMode{DpSharding::Zero3, "pytorch-fsdp"};
-  if (f == "FSDP SHARD_GRAD_OP") return DpMode{DpSharding::Zero2, "pytorch-fsdp"};
-  if (starts_with(f, "FSDP (FSDP2) ")) {
-    const int shard = std::atoi(f.c_str() + 13);
-    if (shard <= 0) return std::nullopt;
-    return DpMode{DpSharding::Zero3, "pytorch-fsdp", shard};
-  }
-  if (f == "FSDP" || starts_with(f, "FSDP (Megatron-FSDP")) return DpMode{DpSharding::Zero3, "megatron-core"};
-  if (starts_with(f, "ZeRO-1 (DeepSpeed") || starts_with(f, "ZeRO (with 3D parallelism"))
-    return DpMode{DpSharding::Zero1, "deepspeed-megatron"};
-  return std::nullopt;
-}
-
-std::optional<std::string> catalog_model_for(const std::string& model) {
-  // First match wins; entries are specific before general.
-  static const std::vector<std::pair<std::string, std::string>> table = {
-      {"Llama-3.1-405B", "llama3.1-405b"},  {"Llama-3.1-70B", "llama3.1-70b"},   {"Llama-3.1-8B", "llama3.1-8b"},
-      {"Llama-3-70B", "llama3-70b"},        {"Llama-3-8B", "llama3-8b"},         {"Llama-2-70B", "llama2-70b"},
-      {"Llama-2-13B", "llama2-13b"},        {"Llama-2-7B", "llama2-7b"},         {"GPT-3-175B", "gpt3-175b"},
-      {"GPT 175B", "gpt3-175b"},            {"GPT-3 175B", "gpt3-175b"},         {"GPT-3 5B (NeMo)", "nemo-gpt3-5b"},
-      {"GPT-3 20B (NeMo)", "nemo-gpt3-20b"}, {"GPT 22B", "gpt-22b"},              {"GPT 530B", "gpt-530b"},
-      {"GPT 1T", "gpt-1t"},                 {"GPT ", "gpt3-175b"},               {"Nemotron-4-340B", "nemotron4-340b"},
-      {"Nemotron-4-15B", "nemotron4-15b"},  {"Nemotron-22B", "nemotron-22b"},    {"MPT-125m", "mpt-125m"},
-      {"MPT-350m", "mpt-350m"},             {"MPT-760m", "mpt-760m"},            {"MPT-1b", "mpt-1b"},
-      {"MPT-3b", "mpt-3b"},                 {"MPT-7b", "mpt-7b"},                {"MPT-13b", "mpt-13b"},
-      {"MPT-30b", "mpt-30b"},               {"MPT-70b", "mpt-70b"},              {"BLOOM-176B", "bloom-176b"},
-      {"Falcon-180B", "falcon-180b"},       {"DeepSeek-V3", "deepseek-v3"},      {"Kimi-K2", "kimi-k2"},
-      {"Qwen3-30B-A3B", "qwen3-30b-a3b"},   {"Qwen3-235B-A22B", "qwen3-235b-a22b"}, {"GPT-OSS-120B", "gpt-oss-120b"},
-      {"Mixtral-8x7B", "mixtral-8x7b"},     {"Mixtral-8x22B", "mixtral-8x22b"},
-      {"Llama-4-Scout-17B-16E", "llama4-scout-17b-16e"},
-      {"Nemotron-3-Nano-30B-A3B", "nemotron-3-nano-30b-a3b"},
-      {"Nemotron-3-Super-120B-A12B", "nemotron-3-super-120b-a12b"},
-      {"Nemotron-3-Ultra-550B-A55B", "nemotron-3-ultra-550b-a55b"},
-      {"Nemotron-3.5-Lightning-30B-A3B", "nemotron-3.5-lightning-30b-a3b"},
-      {"DeepSeek-V4-Flash", "deepseek-v4-flash"},
-  };
-  for (const auto& [prefix, id] : table)
-    if (starts_with(model, prefix)) return id;
-  return std::nullopt;
-}
+}  // namespace
 
 // ---- One row --------------------------------------------------------------------------------
 
@@ -157,7 +77,7 @@ class Row : public CsvRowView {
 ModelSpec row_model(const Row& row, const Catalogs& cat) {
   const std::string name = row.str("model");
   const bool moe_row = !row.str("moe_experts").empty();
-  const auto id = catalog_model_for(name);
+  const auto id = catalog_model_id(name, cat);
   const bool arch_given = !row.str("layers").empty() && !row.str("hidden").empty();
   if (!id) throw Unsupported{arch_given ? "model family not in the mapping table" : "architecture not published"};
   if (!std::filesystem::exists(cat.models_dir() + "/" + *id + ".json"))
@@ -215,14 +135,14 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
 
     TrainScenario s;
     s.model = row_model(row, cat_);
-    const auto system_id = system_for_gpu(row.str("gpu"));
+    const auto system_id = resolve_system(row.str("gpu"), cat_.hardware);
     if (!system_id) throw Unsupported{"GPU/system '" + row.str("gpu") + "' not in the mapping table"};
-    s.system = cat_.hardware.system(*system_id);
-    const auto precision = precision_for(row.str("precision"));
+    s.system = cat_.hardware.system(system_id->id);
+    const auto precision = resolve_precision(row.str("precision"));
     if (!precision) throw Unsupported{"precision '" + row.str("precision") + "' not in the mapping table"};
-    const auto recompute = recompute_for(row.str("recompute"));
+    const auto recompute = resolve_recompute(row.str("recompute"));
     if (!recompute) throw Unsupported{"recompute '" + row.str("recompute") + "' not in the mapping table"};
-    const auto dp_mode = dp_mode_for(row.str("fsdp_or_zero"), static_cast<int>(row.integer_or("year", 0)));
+    const auto dp_mode = resolve_dp_mode(row.str("fsdp_or_zero"), static_cast<int>(row.integer_or("year", 0)));
     if (!dp_mode) throw Unsupported{"data-parallel mode '" + row.str("fsdp_or_zero") + "' not in the mapping table"};
     s.profile = cat_.profile(dp_mode->profile);
 
@@ -301,7 +221,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     if (contains(unit, "recompute") && res.scenario.layout.recompute == Recompute::Full) flops *= 4.0 / 3.0;  // hardware FLOPs
     const double flops_per_gpu = flops / res.step_time_s / l.gpus;
     if (whole_run && res.feasible) {
-      project_whole_run(*catalog_model_for(row.str("model")), metric, res, out);
+      project_whole_run(*catalog_model_id(row.str("model"), cat_), metric, res, out);
       return out;
     }
     if (metric == "tokens_per_sec_per_gpu") out.predicted = res.tokens_per_s_per_gpu;

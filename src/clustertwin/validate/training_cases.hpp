@@ -9,25 +9,13 @@
 #include <vector>
 
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/name_resolver.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/train/step_simulator.hpp"
 #include "clustertwin/train/time_to_train.hpp"
 #include "clustertwin/validate/case_runner.hpp"
 
 namespace ct {
-
-// The explicit mapping tables (tested one entry at a time).
-std::optional<std::string> system_for_gpu(const std::string& gpu_column);
-std::optional<Precision> precision_for(const std::string& precision_column);
-std::optional<Recompute> recompute_for(const std::string& recompute_column);
-struct DpMode {
-  DpSharding sharding;
-  std::string profile;
-  int shard_group = 0;
-};
-std::optional<DpMode> dp_mode_for(const std::string& fsdp_column, int year);
-std::optional<std::string> catalog_model_for(const std::string& model_column);
-
 
 class TrainingValidator {
  public:
