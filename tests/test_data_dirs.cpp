@@ -128,3 +128,17 @@ TEST(DataDirs, DataFlagMustNameADataDirectory) {
   EXPECT_TRUE(fs::exists(data_dir() + "/hardware/systems.yaml"));
   EXPECT_TRUE(fs::path(data_dir()).is_absolute());
 }
+
+TEST(DataDirs, CommandsReadNamesAsPeopleWriteThem) {
+  const Catalogs cat = Catalogs::load(data_dir(), {});
+  std::vector<std::string> assumed;
+  EXPECT_EQ(cat.system("H100 SXM5 80GB (DGX H100, 8x400Gb/s IB)", &assumed).id, "dgx-h100");
+  EXPECT_EQ(cat.model("Meta-Llama-3-70B", &assumed).layers, cat.model("llama3-70b").layers);
+  ASSERT_EQ(assumed.size(), 2u);
+  EXPECT_EQ(assumed[0], "system 'H100 SXM5 80GB (DGX H100, 8x400Gb/s IB)' read as dgx-h100");
+  EXPECT_EQ(assumed[1], "model 'Meta-Llama-3-70B' read as llama3-70b");
+  assumed.clear();
+  EXPECT_EQ(cat.system("dgx-h100", &assumed).id, "dgx-h100");
+  EXPECT_TRUE(assumed.empty());  // a catalog id is not an assumption
+  EXPECT_THROW(cat.system("AMD Instinct MI300X"), InputError);
+}

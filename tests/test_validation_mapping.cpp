@@ -233,3 +233,27 @@ TEST_F(ValidatorEndToEnd, PredictDoesNotDependOnValueOrNotes) {
   EXPECT_GT(ra.predicted, 0.0);
   EXPECT_DOUBLE_EQ(ra.predicted, rb.predicted);
 }
+
+TEST_F(ValidatorEndToEnd, AnUnknownNameWithItsArchitectureColumnsRunsAsAGenericDecoder) {
+  // Llama 3 8B's published shape (HF meta-llama/Meta-Llama-3-8B config.json) under a name no catalog
+  // holds: the generic Llama-layout decoder is that model, so the prediction is the catalog model's.
+  const ct::Catalogs cat = ct::Catalogs::load(ct::data_dir());
+  auto unknown = llama_row("1");
+  unknown["model"] = "Acme-LM-8B";
+  for (const auto& [col, v] : std::map<std::string, std::string>{
+           {"layers", "32"}, {"hidden", "4096"}, {"ffn_hidden", "14336"}, {"heads", "32"}, {"kv_heads", "8"}, {"vocab", "128256"}})
+    unknown[col] = v;
+  auto no_arch = unknown;
+  no_arch["layers"] = "";
+  const std::string in = write_cases("generic.csv", {make_row(llama_row("1")), make_row(unknown), make_row(no_arch)});
+  const std::string out = (dir_ / "generic_out.csv").string();
+  ct::TrainingValidator(cat).run(in, out);
+  const ct::CsvTable t = ct::read_csv_file(out);
+  const int status = t.column("status"), predicted = t.column("predicted_value"), assumed = t.column("assumptions");
+  ASSERT_EQ(t.rows[1][status], "ok") << t.rows[1][t.column("reason")];
+  EXPECT_NEAR(std::stod(t.rows[1][predicted]), std::stod(t.rows[0][predicted]), 1e-3 * std::stod(t.rows[0][predicted]));
+  EXPECT_NE(t.rows[1][assumed].find("'Acme-LM-8B' not in the catalog: a generic decoder"), std::string::npos) << t.rows[1][assumed];
+  EXPECT_TRUE(t.rows[0][assumed].empty()) << t.rows[0][assumed];
+  EXPECT_EQ(t.rows[2][status], "unsupported");
+  EXPECT_EQ(t.rows[2][t.column("reason")], "architecture not published");
+}

@@ -45,7 +45,9 @@ Runner add_compare_command(CLI::App& app) {
     }
     std::vector<ComparedRun> runs;
     for (const TrainRequest& req : requests) {
-      const TrainScenario s = make_scenario(req, cat, source);
+      std::vector<std::string> assumed;
+      const TrainScenario s = make_scenario(req, cat, source, &assumed);
+      print_assumptions(assumed);
       runs.push_back({req.label.empty() ? req.system : req.label,
                       simulate_training_step(s, cat.calibration, {.keep_timeline = false})});
     }

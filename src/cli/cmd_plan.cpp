@@ -93,8 +93,10 @@ Runner add_plan_command(CLI::App& app) {
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     PlanRequest req;
-    req.model = cat.model(o->model);
-    req.system = cat.system(o->system);
+    std::vector<std::string> assumed;
+    req.model = cat.model(o->model, &assumed);
+    req.system = cat.system(o->system, &assumed);
+    print_assumptions(assumed);
     req.profile = cat.profile(o->profile);
     if (o->tokens.empty() && o->to_target.empty()) throw InputError("command line", "tokens", "give --tokens or --to-target");
     if (!o->tokens.empty()) req.tokens = parse_token_count(o->tokens, "tokens");

@@ -151,8 +151,10 @@ Runner add_serve_command(CLI::App& app) {
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
     serve::Deployment d;
-    d.replica = {cat.model(o->model), cat.system(o->system), o->tp, o->pp, parse_weights(o->precision),
+    std::vector<std::string> assumed;
+    d.replica = {cat.model(o->model, &assumed), cat.system(o->system, &assumed), o->tp, o->pp, parse_weights(o->precision),
                  parse_kv_bytes(o->kv_cache), o->attention_dp};
+    print_assumptions(assumed);
     if (o->tp <= 0 || o->pp <= 0 || o->gpus <= 0 || o->gpus % (o->tp * o->pp) != 0)
       throw InputError("command line", "gpus", "must be a positive multiple of tp x pp");
     d.replicas = o->gpus / (o->tp * o->pp);
@@ -200,7 +202,9 @@ Runner add_serve_plan_command(CLI::App& app) {
     const serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line", q.load_rps);
     q.input_tokens = w.input_tokens, q.output_tokens = w.output_tokens;
     q.max_gpus_per_replica = o->max_gpus_per_replica;
-    const ModelSpec model = cat.model(o->model);
+    std::vector<std::string> assumed;
+    const ModelSpec model = cat.model(o->model, &assumed);
+    print_assumptions(assumed);
     std::cout << fmt::format("clustertwin serve-plan: {} at {:.0f} requests/s ({} in / {} out tokens), SLO p99 TTFT {:.0f} ms, TPOT {:.0f} ms\n",
                              model.name, q.load_rps, q.input_tokens, q.output_tokens, q.slo.ttft_p99_s * 1e3,
                              q.slo.tpot_p99_s * 1e3);

@@ -74,7 +74,9 @@ Runner add_train_command(CLI::App& app) {
     if (o->no_sp) req.sequence_parallel = false;
     if (req.gpus <= 0) throw InputError(source, "gpus", "missing (--gpus)");
 
-    const TrainScenario s = make_scenario(req, cat, source);
+    std::vector<std::string> assumed;
+    const TrainScenario s = make_scenario(req, cat, source, &assumed);
+    print_assumptions(assumed);
     const TrainResult r = simulate_training_step(s, cat.calibration, {.keep_timeline = !o->trace.empty()});
     // Write the trace first: if it fails, nothing is printed as if the run succeeded.
     if (!o->trace.empty()) write_file_atomically(o->trace, train_chrome_trace(r));

@@ -3,11 +3,18 @@
 // function that runs it (exit code).
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <iostream>
 #include <string>
+#include <vector>
 
 namespace ct::cli {
 
 using Runner = std::function<int()>;
+
+// How free-text names were read (config/name_resolver), on stderr so that stdout stays the result.
+inline void print_assumptions(const std::vector<std::string>& assumptions) {
+  for (const std::string& a : assumptions) std::cerr << "clustertwin: assumed: " << a << "\n";
+}
 
 Runner add_train_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "clustertwin/config/calibration_loader.hpp"
+#include "clustertwin/config/name_resolver.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/yaml_util.hpp"
@@ -63,9 +64,15 @@ bool Catalogs::has_model(const std::string& id) const {
   return std::any_of(overlays.begin(), overlays.end(), [&](const std::string& o) { return is_file(o + "/models/" + id + ".json"); });
 }
 
-ModelSpec Catalogs::model(const std::string& name_or_path) const {
+ModelSpec Catalogs::model(const std::string& name_or_path, std::vector<std::string>* assumptions) const {
   const auto alias = model_aliases.find(name_or_path);
-  const std::string id = alias == model_aliases.end() ? name_or_path : alias->second;
+  std::string id = alias == model_aliases.end() ? name_or_path : alias->second;
+  const bool path = id.find('/') != std::string::npos || id.ends_with(".json");
+  if (!path && !has_model(id))
+    if (const auto resolved = resolve_model_name(id, model_ids_, model_aliases)) {
+      if (assumptions) assumptions->push_back("model '" + id + "' read as " + *resolved);
+      id = *resolved;
+    }
   for (auto o = overlays.rbegin(); o != overlays.rend(); ++o)
     if (is_file(*o + "/models/" + id + ".json")) {
       ModelSpec m = load_hf_config(*o + "/models/" + id + ".json");
@@ -75,10 +82,18 @@ ModelSpec Catalogs::model(const std::string& name_or_path) const {
   return load_model(id, models_dir());
 }
 
-SystemSpec Catalogs::system(const std::string& id_or_path) const {
-  const bool looks_like_file = id_or_path.ends_with(".yaml") || id_or_path.ends_with(".yml") ||
-                               id_or_path.find('/') != std::string::npos;
-  if (!looks_like_file) return hardware.system(id_or_path);
+SystemSpec Catalogs::system(const std::string& id_or_path, std::vector<std::string>* assumptions) const {
+  const bool looks_like_file = id_or_path.ends_with(".yaml") || id_or_path.ends_with(".yml") || is_file(id_or_path);
+  if (!looks_like_file) {
+    if (hardware.has_system(id_or_path)) return hardware.system(id_or_path);
+    const auto resolved = resolve_system(id_or_path, hardware);
+    if (!resolved) return hardware.system(id_or_path);  // the unknown-system error, with the known ids
+    if (assumptions) {
+      assumptions->push_back("system '" + id_or_path + "' read as " + resolved->id);
+      assumptions->insert(assumptions->end(), resolved->assumptions.begin(), resolved->assumptions.end());
+    }
+    return hardware.system(resolved->id);
+  }
   if (!is_file(id_or_path)) throw InputError(id_or_path, "system", "no such file");
   HardwareCatalog with_file = hardware;
   return with_file.system(with_file.add_system_file(id_or_path));

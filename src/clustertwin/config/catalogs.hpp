@@ -26,10 +26,13 @@ struct Catalogs {
   // Catalog model ids, built-in and from overlays (read once, at load).
   const std::vector<std::string>& model_ids() const { return model_ids_; }
   bool has_model(const std::string& id) const;
-  // A catalog id or alias (an overlay's models/<id>.json first), or a config.json path.
-  ModelSpec model(const std::string& name_or_path) const;
-  // A catalog system id, or the path of a user's system file (HardwareCatalog::add_system_file).
-  SystemSpec system(const std::string& id_or_path) const;
+  // A catalog id or alias (an overlay's models/<id>.json first), a config.json path, or a name as
+  // people write it ("Llama 3 70B"), resolved by config/name_resolver; what that read is added to
+  // `assumptions` when given.
+  ModelSpec model(const std::string& name_or_path, std::vector<std::string>* assumptions = nullptr) const;
+  // A catalog system id, the path of a user's system file (HardwareCatalog::add_system_file), or a
+  // hardware description ("H100 SXM5 80GB, 8x400Gb/s IB"), resolved with its assumptions.
+  SystemSpec system(const std::string& id_or_path, std::vector<std::string>* assumptions = nullptr) const;
   const SoftwareProfile& profile(const std::string& name) const;
 
  private:

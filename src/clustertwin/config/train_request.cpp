@@ -82,12 +82,13 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   return r;
 }
 
-TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const std::string& source) {
+TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const std::string& source,
+                            std::vector<std::string>* assumptions) {
   if (req.model.empty()) throw InputError(source, "model", "missing");
   if (req.system.empty()) throw InputError(source, "system", "missing");
   TrainScenario s;
-  s.model = cat.model(req.model);
-  s.system = cat.system(req.system);
+  s.model = cat.model(req.model, assumptions);
+  s.system = cat.system(req.system, assumptions);
   if (req.nic_gb_s < 0) throw InputError(source, "nic_gb_s", "must not be negative");
   if (req.nic_gb_s > 0) s.system.nic_bytes_per_s = req.nic_gb_s * units::kGB;  // e.g. ConnectX-8 on a GB200 rack
   ParallelLayout& l = s.layout;

@@ -36,6 +36,8 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
 // A comparison file: shared fields at the top, one entry per system under `systems:`, each
 // overriding what it needs (its layout, its GPU count).
 std::vector<TrainRequest> load_compare_requests(const std::string& path);
-TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const std::string& source);
+// `assumptions` (when given) receives how free-text model and system names were read.
+TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const std::string& source,
+                            std::vector<std::string>* assumptions = nullptr);
 
 }  // namespace ct

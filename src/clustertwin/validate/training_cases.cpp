@@ -1,6 +1,7 @@
 #include "clustertwin/validate/training_cases.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +11,7 @@
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/cost/flops.hpp"
+#include "clustertwin/model/hf_config.hpp"
 #include "clustertwin/train/recompute_choice.hpp"
 #include "clustertwin/train/time_to_train.hpp"
 #include "clustertwin/validate/layout_search.hpp"
@@ -74,14 +76,41 @@ class Row : public CsvRowView {
   }
 };
 
-ModelSpec row_model(const Row& row, const Catalogs& cat) {
+// A model the catalog does not know, from the row's architecture columns: a generic decoder in the
+// Llama layout (SwiGLU MLP or experts, RMSNorm, RoPE, untied embeddings), the layout of every recent
+// dense and MoE family in the measured data.
+ModelSpec generic_decoder(const Row& row, const std::string& name, std::vector<std::string>& assumptions) {
+  const bool moe = !row.str("moe_experts").empty();
+  nlohmann::json j = {{"model_type", moe ? "mixtral" : "llama"},
+                      {"num_hidden_layers", row.required("layers")},
+                      {"hidden_size", row.required("hidden")},
+                      {"intermediate_size", row.required("ffn_hidden")},
+                      {"num_attention_heads", row.required("heads")},
+                      {"num_key_value_heads", row.integer_or("kv_heads", row.required("heads"))},
+                      {"vocab_size", row.required("vocab")},
+                      {"max_position_embeddings", row.required("seq_len")},
+                      {"tie_word_embeddings", false}};
+  if (moe) j["num_local_experts"] = row.required("moe_experts"), j["num_experts_per_tok"] = row.required("moe_topk");
+  assumptions.push_back("model '" + name + "' not in the catalog: a generic " + (moe ? "MoE " : "") +
+                        "decoder (Llama layout: SwiGLU, RMSNorm, RoPE, untied embeddings) from the architecture columns");
+  try {
+    ModelSpec m = model_from_hf_json_text(j.dump(), "cases: " + name);
+    m.name = name;
+    return m;
+  } catch (const InputError& e) {
+    throw Unsupported{"architecture columns: " + e.reason()};
+  }
+}
+
+ModelSpec row_model(const Row& row, const Catalogs& cat, std::vector<std::string>& assumptions) {
   const std::string name = row.str("model");
   const bool moe_row = !row.str("moe_experts").empty();
   const auto id = catalog_model_id(name, cat);
-  const bool arch_given = !row.str("layers").empty() && !row.str("hidden").empty();
-  if (!id) throw Unsupported{arch_given ? "model family not in the mapping table" : "architecture not published"};
-  if (!std::filesystem::exists(cat.models_dir() + "/" + *id + ".json"))
-    throw Unsupported{"no catalog config for " + *id};
+  if (!id) {
+    if (row.str("layers").empty() || row.str("hidden").empty()) throw Unsupported{"architecture not published"};
+    return generic_decoder(row, name, assumptions);
+  }
+  if (!cat.has_model(*id)) throw Unsupported{"no catalog config for " + *id};
   ModelSpec m;
   try {
     m = cat.model(*id);
@@ -134,16 +163,20 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
       throw Unsupported{"unknown metric '" + metric + "'"};
 
     TrainScenario s;
-    s.model = row_model(row, cat_);
-    const auto system_id = resolve_system(row.str("gpu"), cat_.hardware);
-    if (!system_id) throw Unsupported{"GPU/system '" + row.str("gpu") + "' not in the mapping table"};
-    s.system = cat_.hardware.system(system_id->id);
-    const auto precision = resolve_precision(row.str("precision"));
-    if (!precision) throw Unsupported{"precision '" + row.str("precision") + "' not in the mapping table"};
+    std::vector<std::string> assumptions;
+    s.model = row_model(row, cat_, assumptions);
+    const auto system = resolve_system(row.str("gpu"), cat_.hardware);
+    if (!system) throw Unsupported{"GPU/system '" + row.str("gpu") + "' names no catalog GPU"};
+    s.system = cat_.hardware.system(system->id);
+    assumptions.insert(assumptions.end(), system->assumptions.begin(), system->assumptions.end());
+    // Blank precision: BF16 mixed precision, the default of every stack in the data before FP8.
+    if (row.str("precision").empty()) assumptions.push_back("BF16 (precision not stated)");
+    const auto precision = row.str("precision").empty() ? std::optional(Precision::BF16) : resolve_precision(row.str("precision"));
+    if (!precision) throw Unsupported{"precision '" + row.str("precision") + "' names no supported number format"};
     const auto recompute = resolve_recompute(row.str("recompute"));
-    if (!recompute) throw Unsupported{"recompute '" + row.str("recompute") + "' not in the mapping table"};
+    if (!recompute) throw Unsupported{"recompute '" + row.str("recompute") + "' names no recompute setting"};
     const auto dp_mode = resolve_dp_mode(row.str("fsdp_or_zero"), static_cast<int>(row.integer_or("year", 0)));
-    if (!dp_mode) throw Unsupported{"data-parallel mode '" + row.str("fsdp_or_zero") + "' not in the mapping table"};
+    if (!dp_mode) throw Unsupported{"data-parallel mode '" + row.str("fsdp_or_zero") + "' names no supported stack"};
     s.profile = cat_.profile(dp_mode->profile);
 
     ParallelLayout& l = s.layout;
@@ -178,7 +211,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     try {
       if (!search_layout) resolve_layout(l, s.model, "cases");
     } catch (const InputError& e) {
-      throw Unsupported{"impossible layout: " + e.field() + ": " + e.reason()};
+      throw Unsupported{"published layout is impossible: " + e.field() + ": " + e.reason()};
     }
     if (auto published_dp = row.integer("dp"); published_dp && *published_dp != l.dp)
       throw Unsupported{fmt::format("dp column {} disagrees with num_gpus/(tp*pp*cp) = {}", *published_dp, l.dp)};
@@ -220,8 +253,11 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
                                : res.model_flops_per_step;
     if (contains(unit, "recompute") && res.scenario.layout.recompute == Recompute::Full) flops *= 4.0 / 3.0;  // hardware FLOPs
     const double flops_per_gpu = flops / res.step_time_s / l.gpus;
+    for (const std::string& a : assumptions) out.assumptions += (out.assumptions.empty() ? "assumed: " : "; ") + a;
     if (whole_run && res.feasible) {
-      project_whole_run(*catalog_model_id(row.str("model"), cat_), metric, res, out);
+      const auto id = catalog_model_id(row.str("model"), cat_);
+      if (!id) throw Unsupported{"whole-run metric of a model the catalog does not know"};
+      project_whole_run(*id, metric, res, out);
       return out;
     }
     if (metric == "tokens_per_sec_per_gpu") out.predicted = res.tokens_per_s_per_gpu;

@@ -1,8 +1,10 @@
 #pragma once
 // Validation of the training simulator against published measurements: every row of a CSV with
-// the columns of shared/data/measured_training.csv is mapped onto catalog entries and options by
-// explicit tables, simulated, and written back with predicted_value, status and reason.
-// The mapping never reads `value`, `notes` or `source`.
+// the columns of data/measured/measured_training.csv is resolved onto catalog entries and options
+// (config/name_resolver.hpp; a model the catalog lacks runs as a generic decoder from its
+// architecture columns), simulated (an unpublished layout is searched), projected to the row's metric
+// (whole-run metrics through train/time_to_train.hpp), and written back with predicted_value, status,
+// reason, resolution and assumptions. The mapping never reads `value`, `notes` or `source`.
 #include <map>
 #include <optional>
 #include <string>
