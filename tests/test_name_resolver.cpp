@@ -346,7 +346,7 @@ TEST(NameResolver, DpModes) {
       {"NO_SHARD", 2023, DpSharding::None, "pytorch-fsdp", 0},
       {"FSDP (FSDP2) 8", 2025, DpSharding::Zero3, "pytorch-fsdp", 8},
       {"FSDP2", 2025, DpSharding::Zero3, "pytorch-fsdp", 0},
-      {"HSDP", 2025, DpSharding::Zero3, "pytorch-fsdp", 8},
+      {"HSDP", 2025, DpSharding::Zero3, "pytorch-fsdp", 0},  // one node of the system: shard_within_node
       {"FSDP", 2025, DpSharding::Zero3, "megatron-core", 0},
       {"FSDP (Megatron-FSDP, value=64)", 2025, DpSharding::Zero3, "megatron-core", 0},
       {"FSDP (MaxText)", 2024, DpSharding::Zero3, "maxtext-fsdp", 0},
@@ -362,6 +362,7 @@ TEST(NameResolver, DpModes) {
     EXPECT_EQ(m->sharding, c.sharding) << c.text;
     EXPECT_EQ(m->profile, c.profile) << c.text;
     EXPECT_EQ(m->shard_group, c.shard_group) << c.text;
+    EXPECT_EQ(m->shard_within_node, c.text == "HSDP") << c.text;
     EXPECT_NO_THROW(catalogs().profile(m->profile)) << c.text << " -> " << m->profile;
   }
   for (const char* text : {"Some Other Sharding", "FSDP (FSDP2) 0", "ZeRO-7"})

@@ -15,29 +15,11 @@
 namespace ct::serve {
 namespace {
 
-// The gpu and model spellings of measured_inference.csv, through the one name resolver.
-std::optional<std::string> system_for_inference_gpu(const std::string& gpu) {
-  static const Catalogs cat = Catalogs::load(data_dir());
-  const auto r = resolve_system(gpu, cat.hardware);
-  return r ? std::optional<std::string>(r->id) : std::nullopt;
-}
+// The model spellings of measured_inference.csv, through the one name resolver (its GPU spellings
+// are in test_name_resolver.cpp).
 std::optional<std::string> catalog_model_for_inference(const std::string& model) {
   static const Catalogs cat = Catalogs::load(data_dir());
   return resolve_model_name(model, cat.model_ids(), cat.model_aliases);
-}
-
-TEST(ServeValidationTables, GpuStrings) {
-  EXPECT_EQ(system_for_inference_gpu("H100 SXM 80GB"), "dgx-h100");
-  EXPECT_EQ(system_for_inference_gpu("H100 SXM 80GB (DGX H100)"), "dgx-h100");
-  EXPECT_EQ(system_for_inference_gpu("H200 SXM 141GB (DGX H200)"), "hgx-h200");
-  EXPECT_EQ(system_for_inference_gpu("B200 180GB (DGX B200)"), "dgx-b200");
-  EXPECT_EQ(system_for_inference_gpu("GB200 192GB (GB200 NVL72)"), "gb200-nvl72");
-  EXPECT_EQ(system_for_inference_gpu("GB300"), "gb300-nvl72");
-  EXPECT_EQ(system_for_inference_gpu("H200 NVL 141GB"), "h200-nvl-server");
-  EXPECT_EQ(system_for_inference_gpu("H100 NVL 94GB"), "h100-nvl-server");
-  EXPECT_EQ(system_for_inference_gpu("GH200 144GB"), "gh200-node");
-  EXPECT_EQ(system_for_inference_gpu("RTX PRO 6000 Blackwell Server Edition"), "rtx-pro-6000-server");
-  EXPECT_FALSE(system_for_inference_gpu("H100 PCIe 80GB"));  // no catalog entry yet
 }
 
 TEST(ServeValidationTables, ModelStrings) {

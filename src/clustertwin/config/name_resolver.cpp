@@ -580,14 +580,13 @@ std::optional<int> zero_stage(const std::vector<std::string>& w) {
 
 // PyTorch FSDP ShardingStrategy names, FSDP2 / HSDP, then FSDP of the stack named.
 std::optional<DpMode> fsdp_mode(const std::vector<std::string>& w, Stack stack) {
-  // HYBRID_SHARD shards within a node and replicates across nodes (PyTorch FSDP docs); the
-  // nodes of the catalog's 8-GPU systems, when no group size is written.
-  constexpr int kHybridShardGroup = 8;
+  // HYBRID_SHARD shards within a node and replicates across nodes (PyTorch FSDP docs): without a
+  // written group size, one node of whatever system runs it (DpMode::shard_within_node).
   const std::optional<int> n = last_integer(w);
   if (has_pair(w, "no", "shard")) return DpMode{DpSharding::None, "pytorch-fsdp"};
   if (has_pair(w, "shard", "grad")) return DpMode{DpSharding::Zero2, "pytorch-fsdp"};
   if (has_pair(w, "hybrid", "shard") || contains(w, "hsdp"))
-    return DpMode{DpSharding::Zero3, "pytorch-fsdp", n.value_or(kHybridShardGroup)};
+    return DpMode{DpSharding::Zero3, "pytorch-fsdp", n.value_or(0), !n.has_value()};
   if (has_pair(w, "full", "shard")) return DpMode{DpSharding::Zero3, "pytorch-fsdp"};
   if (contains(w, "fsdp2")) {
     if (n && *n <= 0) return std::nullopt;

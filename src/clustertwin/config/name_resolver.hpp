@@ -56,6 +56,7 @@ struct DpMode {
   DpSharding sharding;
   std::string profile;  // data/calibration/profiles.yaml
   int shard_group = 0;  // GPUs one shard spans (hybrid sharding); 0 = all of data parallelism
+  bool shard_within_node = false;  // hybrid sharding with no group size given: one node's GPUs
 };
 // `year` (0 = unknown) picks the Megatron profile of the era.
 std::optional<DpMode> resolve_dp_mode(const std::string& text, int year);

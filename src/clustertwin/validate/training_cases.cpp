@@ -197,7 +197,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     l.precision = *precision;
     l.recompute = *recompute;
     l.sharding = dp_mode->sharding;
-    l.shard_group = dp_mode->shard_group;
+    l.shard_group = dp_mode->shard_within_node ? s.system.gpus_per_node : dp_mode->shard_group;
     l.lora = contains(s.model.name, "LoRA");
     const std::string sp = lower(row.str("seq_parallel"));
     l.sequence_parallel = sp != "no";  // published "yes", or blank (on by default with TP in Megatron)
