@@ -203,21 +203,21 @@ class Builder {
     p.add(gemm("attn_scores.bwd_k", {a.kv_len, a.head_dim, a.q_len, bh}, false));
   }
 
-  // Tensor-parallel collective on the residual stream: all-gather / reduce-scatter with sequence
-  // parallelism, all-reduce without.
-  Op tp_collective(std::string name, bool gather) const {
-    const double bytes = d_.T * d_.h * kActBytes;
+  // Tensor-parallel collective on the residual stream, at Megatron's f/g points: with sequence
+  // parallelism an all-gather where the TP region starts (`gather`) and a reduce-scatter where it
+  // ends; without, nothing where it starts (the input is replicated) and an all-reduce where it
+  // ends (Korthikanti et al. 2022, fig. 4-5): 2 all-reduces per layer and pass, or 2 + 2 halves.
+  void tp_collective(Pass& p, const std::string& name, bool gather) const {
     const int n = c_.layout.tp;
-    double time = 0;
-    if (n > 1) {
-      if (c_.layout.sequence_parallel)
-        time = gather ? cost::all_gather_time_s(bytes, n, c_.topology.tp_link)
-                      : cost::reduce_scatter_time_s(bytes, n, c_.topology.tp_link);
-      else
-        time = cost::all_reduce_time_s(bytes, n, c_.topology.tp_all_reduce_link);
+    if (n <= 1 || (gather && !c_.layout.sequence_parallel)) return;
+    const double bytes = d_.T * d_.h * kActBytes;
+    if (!c_.layout.sequence_parallel) {
+      p.add({name + ".all_reduce", OpKind::TpComm, cost::all_reduce_time_s(bytes, n, c_.topology.tp_all_reduce_link), 0});
+      return;
     }
-    const char* kind = c_.layout.sequence_parallel ? (gather ? ".all_gather" : ".reduce_scatter") : ".all_reduce";
-    return {name + kind, OpKind::TpComm, time, 0};
+    const double time = gather ? cost::all_gather_time_s(bytes, n, c_.topology.tp_link)
+                               : cost::reduce_scatter_time_s(bytes, n, c_.topology.tp_link);
+    p.add({name + (gather ? ".all_gather" : ".reduce_scatter"), OpKind::TpComm, time, 0});
   }
 
   // Ring attention: each of the cp-1 steps passes a K/V block (and in backward its gradient).
@@ -339,7 +339,7 @@ LayerPasses attention_block(const Builder& B, const CostContext& c, bool sliding
 
   Pass& fwd = L.fwd;
   fwd.add(B.elementwise("input_norm", norm_bytes));
-  fwd.add(B.tp_collective("attn_in", true));
+  B.tp_collective(fwd, "attn_in", true);
   for (const auto& [name, shape] : in_proj) {
     B.cast(fwd, name + ".cast", shape.m * shape.k);
     fwd.add(B.gemm(name, shape));
@@ -349,18 +349,18 @@ LayerPasses attention_block(const Builder& B, const CostContext& c, bool sliding
   B.attention_fwd(fwd);
   B.cast(fwd, "out_proj.cast", d.T * v_width);
   fwd.add(B.gemm("out_proj", proj));
-  fwd.add(B.tp_collective("attn_out", false));
+  B.tp_collective(fwd, "attn_out", false);
   fwd.add(B.elementwise("residual_add", residual_bytes));
 
   Pass& bwd = L.bwd;
   bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  bwd.add(B.tp_collective("attn_out.bwd", true));
+  B.tp_collective(bwd, "attn_out.bwd", true);
   B.backward_gemms(bwd, "out_proj", proj);
   bwd.add(B.cp_exchange(true));
   B.attention_bwd(bwd);
   if (rope_bytes > 0) bwd.add(B.elementwise("rope.bwd", rope_bytes));
   for (auto it = in_proj.rbegin(); it != in_proj.rend(); ++it) B.backward_gemms(bwd, it->first, it->second);
-  bwd.add(B.tp_collective("attn_in.bwd", false));
+  B.tp_collective(bwd, "attn_in.bwd", false);
   bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
   finish(B, c, L);
   B.set_sliding(false);
@@ -380,7 +380,7 @@ LayerPasses mamba_block(const Builder& B, const CostContext& c) {
   LayerPasses L;
   Pass& fwd = L.fwd;
   fwd.add(B.elementwise("input_norm", norm_bytes));
-  fwd.add(B.tp_collective("mamba_in", true));
+  B.tp_collective(fwd, "mamba_in", true);
   B.cast(fwd, "in_proj.cast", d.T * d.h);
   fwd.add(B.gemm("mamba_in_proj", in_proj));
   fwd.add(B.elementwise("causal_conv1d", conv_bytes));
@@ -388,17 +388,17 @@ LayerPasses mamba_block(const Builder& B, const CostContext& c) {
   fwd.add(B.elementwise("gated_rmsnorm", gate_norm_bytes));
   B.cast(fwd, "out_proj.cast", d.T * inner);
   fwd.add(B.gemm("mamba_out_proj", out_proj));
-  fwd.add(B.tp_collective("mamba_out", false));
+  B.tp_collective(fwd, "mamba_out", false);
   fwd.add(B.elementwise("residual_add", residual_bytes));
   Pass& bwd = L.bwd;
   bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  bwd.add(B.tp_collective("mamba_out.bwd", true));
+  B.tp_collective(bwd, "mamba_out.bwd", true);
   B.backward_gemms(bwd, "mamba_out_proj", out_proj);
   bwd.add(B.elementwise("gated_rmsnorm.bwd", 2 * gate_norm_bytes));
   bwd.add(B.ssd_scan(true));
   bwd.add(B.elementwise("causal_conv1d.bwd", 2 * conv_bytes));
   B.backward_gemms(bwd, "mamba_in_proj", in_proj);
-  bwd.add(B.tp_collective("mamba_in.bwd", false));
+  B.tp_collective(bwd, "mamba_in.bwd", false);
   bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
   finish(B, c, L);
   return L;
@@ -431,14 +431,14 @@ LayerPasses dense_mlp_block(const Builder& B, const CostContext& c) {
   LayerPasses L;
   Pass mlp_bwd;
   L.fwd.add(B.elementwise("pre_mlp_norm", norm_bytes));
-  L.fwd.add(B.tp_collective("mlp_in", true));
+  B.tp_collective(L.fwd, "mlp_in", true);
   mlp_ops(B, L.fwd, mlp_bwd, "mlp_", d.T, d.f / d.t, c.model.gated_mlp(), activation_name(c.model.mlp));
-  L.fwd.add(B.tp_collective("mlp_out", false));
+  B.tp_collective(L.fwd, "mlp_out", false);
   L.fwd.add(B.elementwise("residual_add", residual_bytes));
   L.bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  L.bwd.add(B.tp_collective("mlp_out.bwd", true));
+  B.tp_collective(L.bwd, "mlp_out.bwd", true);
   append(L.bwd, mlp_bwd);
-  L.bwd.add(B.tp_collective("mlp_in.bwd", false));
+  B.tp_collective(L.bwd, "mlp_in.bwd", false);
   L.bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
   finish(B, c, L);
   return L;
@@ -555,10 +555,10 @@ LayerPasses embedding_passes(const CostContext& c) {
   LayerPasses L;
   L.fwd.add(B.elementwise("embedding_lookup", 2 * d.T * d.h * kActBytes));
   // Vocabulary-parallel embedding: partial lookups are summed (scattered with SP) across TP.
-  if (c.layout.tp > 1) L.fwd.add(B.tp_collective("embedding", false));
+  B.tp_collective(L.fwd, "embedding", false);
   B.settle_overlap(L.fwd);
   L.bwd.add(B.elementwise("embedding.bwd", 3 * d.T * d.h * kActBytes));
-  if (c.layout.tp > 1) L.bwd.add(B.tp_collective("embedding.bwd", true));
+  B.tp_collective(L.bwd, "embedding.bwd", true);
   B.settle_overlap(L.bwd);
   return L;
 }
@@ -571,13 +571,13 @@ LayerPasses lm_head_passes(const CostContext& c) {
   const double logits = d.T * v_local;
   LayerPasses L;
   L.fwd.add(B.elementwise("final_norm", 2 * d.T_sp * d.h * kActBytes));
-  if (c.layout.sequence_parallel) L.fwd.add(B.tp_collective("lm_head_in", true));
+  B.tp_collective(L.fwd, "lm_head_in", true);
   L.fwd.add(B.gemm("lm_head", head, /*low_precision=*/false));  // the output layer stays in BF16
   // Cross-entropy: BF16 logits read, FP32 softmax written and read back.
   L.fwd.add(B.elementwise("cross_entropy", logits * (kActBytes + 4 + 4)));
   L.bwd.add(B.elementwise("cross_entropy.bwd", logits * (4 + kActBytes)));
   B.backward_gemms(L.bwd, "lm_head", head, false);
-  if (c.layout.tp > 1) L.bwd.add(B.tp_collective("lm_head_in.bwd", !c.layout.sequence_parallel ? true : false));
+  B.tp_collective(L.bwd, "lm_head_in.bwd", false);
   L.bwd.add(B.elementwise("final_norm.bwd", 4 * d.T_sp * d.h * kActBytes));
   finish(B, c, L);
   return L;
