@@ -24,12 +24,6 @@ TEST(Collectives, AllGatherAndReduceScatterAreHalfAnAllReduce) {
   EXPECT_NEAR(cost::reduce_scatter_time_s(4e9, 16, link) * 2, cost::ring_all_reduce_time_s(4e9, 16, link), 1e-12);
 }
 
-TEST(Collectives, AllToAllClosedForm) {
-  // Each of n ranks sends (n-1)/n of its S bytes to the others: (n-1)/n S/B + (n-1) a.
-  const cost::Link link{400e9, 2e-6};
-  EXPECT_NEAR(cost::all_to_all_time_s(2e9, 64, link), 63.0 / 64 * 2e9 / 400e9 + 63 * 2e-6, 1e-12);
-}
-
 TEST(Collectives, SingleRankCostsNothing) {
   const cost::Link link{1e9, 1e-5};
   EXPECT_EQ(cost::all_reduce_time_s(1e9, 1, link), 0.0);

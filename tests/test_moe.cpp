@@ -273,3 +273,32 @@ TEST(ExpertTensorParallel, MustFitTheStageRanks) {
   r.global_batch = 2048;
   EXPECT_THROW(ct::testing::scenario(r), InputError);  // ep*etp = 64 > tp*cp*dp = 32
 }
+
+TEST(ExpertParallel, NodeLevelDeduplicationSendsATokenOncePerRemoteNode) {
+  // DeepSeek-V3 routing (256 experts, top-8) over EP 32 = 4 nodes of 8 GPUs, 64 experts per node.
+  // Flat: 8 x 3/4 = 6 copies leave the node. Deduplicated: 3 x (1 - C(192, 8) / C(256, 8)) distinct
+  // remote nodes; C(192, 8) / C(256, 8) = prod_{i<8} (192 - i) / (256 - i) = 0.096446 by hand.
+  double p_none = 1;
+  for (int i = 0; i < 8; ++i) p_none *= (192.0 - i) / (256.0 - i);
+  EXPECT_NEAR(p_none, 0.096446, 5e-6);
+  EXPECT_DOUBLE_EQ(remote_copies_per_token(256, 8, 4, false), 6.0);
+  EXPECT_NEAR(remote_copies_per_token(256, 8, 4, true), 3 * (1 - p_none), 1e-12);  // 2.7107
+  // One expert per token (top-1) cannot be deduplicated: both give (D-1)/D.
+  EXPECT_NEAR(remote_copies_per_token(64, 1, 4, true), remote_copies_per_token(64, 1, 4, false), 1e-12);
+  EXPECT_EQ(remote_copies_per_token(256, 8, 1, true), 0.0);  // inside one NVLink domain nothing leaves
+}
+
+TEST(ExpertParallel, DeduplicatedDispatchIsBoundByTheDistinctRemoteNodes) {
+  const SystemSpec& sys = catalogs().hardware.system("dgx-b200");
+  const DeviceCalibration& dev = catalogs().calibration.device(sys.gpu.id);
+  NetworkCalibration net;
+  net.nvlink_latency_s = net.scale_out_latency_s = 0;
+  const GroupPlacement g = place_group(32, 1, 8);
+  const double tokens = 4096, token_bytes = 7168 * 2;
+  const double nic = sys.scale_out_bytes_per_s_per_gpu() * sys.fabric.nic_achievable_fraction / sys.fabric.oversubscription;
+  const double flat = moe_all_to_all_time_s(tokens, token_bytes, 256, 8, false, g, sys, dev, net);
+  const double dedup = moe_all_to_all_time_s(tokens, token_bytes, 256, 8, true, g, sys, dev, net);
+  EXPECT_NEAR(flat, 6.0 * tokens * token_bytes / nic, 1e-12);  // every remote copy through the NIC
+  EXPECT_NEAR(dedup, remote_copies_per_token(256, 8, 4, true) * tokens * token_bytes / nic, 1e-12);
+  EXPECT_NEAR(flat / dedup, 6.0 / 2.7107, 1e-3);
+}

@@ -26,11 +26,6 @@ double all_gather_time_s(double bytes, int n, const Link& link) {
 
 double reduce_scatter_time_s(double bytes, int n, const Link& link) { return all_gather_time_s(bytes, n, link); }
 
-double all_to_all_time_s(double bytes_per_rank, int n, const Link& link) {
-  if (n <= 1 || bytes_per_rank <= 0) return 0.0;
-  return (n - 1.0) / n * bytes_per_rank / link.bus_bytes_per_s + (n - 1.0) * link.latency_s;
-}
-
 double p2p_time_s(double bytes, const Link& link) {
   if (bytes <= 0) return 0.0;
   return bytes / link.bus_bytes_per_s + link.latency_s;

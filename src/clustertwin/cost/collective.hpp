@@ -17,7 +17,6 @@ double all_reduce_time_s(double bytes, int n, const Link& link);           // NC
 double all_gather_time_s(double bytes, int n, const Link& link);           // (n-1)/n S/B + (n-1)a
 double reduce_scatter_time_s(double bytes, int n, const Link& link);       // (n-1)/n S/B + (n-1)a
 // Each rank sends bytes_per_rank/n to every other rank (pairwise exchange).
-double all_to_all_time_s(double bytes_per_rank, int n, const Link& link);  // (n-1)/n S/B + (n-1)a
 double p2p_time_s(double bytes, const Link& link);                          // S/B + a
 
 }  // namespace ct::cost

@@ -43,6 +43,8 @@ struct ParallelLayout {
   double moe_capacity_factor = 0;   // expert capacity / the balanced share; tokens beyond it are dropped (0 = dropless)
   bool lora = false;                // fine-tune low-rank adapters only: base weights frozen (no weight
                                     // gradients, no base optimizer state, no gradient reduction)
+  bool ep_node_dedup = false;       // MoE dispatch sends a token once per destination node (Megatron-Core flex
+                                    // dispatcher with DeepEP / HybridEP) instead of once per routed copy (alltoall)
 
   int microbatches() const { return global_batch / (dp * micro_batch); }  // per pipeline, per step
   // Ranks that hold the same parameters (CP ranks replicate them too) and share their gradients.

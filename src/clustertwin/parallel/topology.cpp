@@ -39,6 +39,31 @@ double group_all_to_all_time_s(double bytes_per_rank, const GroupPlacement& g, c
   return std::max(intra_s, inter_s);
 }
 
+double remote_copies_per_token(int experts, int top_k, int domains, bool dedup) {
+  if (domains <= 1) return 0.0;
+  const double D = domains, k = top_k;
+  if (!dedup) return k * (D - 1) / D;
+  // P(none of the k distinct experts lies in one given domain) = C(E - E/D, k) / C(E, k).
+  const double E = experts, outside = E - E / D;
+  double p_none = 1.0;
+  for (int i = 0; i < top_k; ++i) p_none *= std::max(0.0, (outside - i) / (E - i));
+  return (D - 1) * (1 - p_none);
+}
+
+double moe_all_to_all_time_s(double tokens, double token_bytes, int experts, int top_k, bool dedup,
+                             const GroupPlacement& g, const SystemSpec& sys, const DeviceCalibration& dev,
+                             const NetworkCalibration& net) {
+  const double copies = tokens * top_k * token_bytes;
+  if (!dedup || !g.crosses_scale_out()) return group_all_to_all_time_s(copies, g, sys, dev, net);
+  const double local = g.per_domain, domains = g.domains();
+  const double nvlink = sys.gpu.nvlink_bytes_per_s * dev.nvlink_ring_fraction;
+  const double fan_out_s = (local - 1) / local * copies / nvlink + (local - 1) * net.nvlink_latency_s;
+  const double nic = sys.scale_out_bytes_per_s_per_gpu() * sys.fabric.nic_achievable_fraction / sys.fabric.oversubscription;
+  const double remote = tokens * token_bytes * remote_copies_per_token(experts, top_k, g.domains(), true);
+  const double inter_s = remote / nic + (domains - 1) * net.scale_out_latency_s;
+  return std::max(fan_out_s, inter_s);
+}
+
 LayoutTopology map_layout(const ParallelLayout& l, const SystemSpec& sys, const DeviceCalibration& dev,
                           const NetworkCalibration& net) {
   const int domain = sys.nvlink_domain_gpus;

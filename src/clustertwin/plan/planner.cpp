@@ -82,7 +82,7 @@ std::vector<ParallelLayout> enumerate_layouts(const PlanRequest& req) {
                       // One batch for every layout, so that they are compared on the same work.
                       l.global_batch = req.global_batch > 0 ? req.global_batch : target_gbs;
                       l.sharding = sharding;
-                      l.lora = req.lora;
+                      l.lora = req.lora, l.ep_node_dedup = req.ep_node_dedup;
                       try {
                         resolve_layout(l, m, "plan");
                       } catch (const InputError&) {

@@ -39,6 +39,7 @@ struct PlanRequest {
   // memory that make them fit (systems with host memory: Grace on GB200/GB300).
   bool activation_offload = false;
   bool lora = false;  // fine-tuning with LoRA adapters (frozen base weights)
+  bool ep_node_dedup = false;  // MoE dispatcher deduplicating per node (ParallelLayout::ep_node_dedup)
   Site site;
   Reliability reliability;
 };

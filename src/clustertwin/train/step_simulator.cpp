@@ -494,7 +494,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
                                 static_cast<double>(l.precision), static_cast<double>(l.recompute),
                                 static_cast<double>(l.recompute_modules),
                                 static_cast<double>(l.sequence_parallel), static_cast<double>(l.lora), l.moe_imbalance,
-                                l.moe_capacity_factor};  // (optimizer_offload changes no layer cost)
+                                l.moe_capacity_factor, static_cast<double>(l.ep_node_dedup)};  // (optimizer_offload changes no layer cost)
   if (opt.cache) {
     auto& slot = opt.cache->entries[key];
     if (!slot) slot = compute_layer_costs(s.model, ctx);

@@ -18,6 +18,7 @@ std::optional<TrainResult> simulate_fastest_layout(const TrainScenario& s, const
   req.shardings = {given.sharding};
   if (micro_batch_published) req.micro_batches = {given.micro_batch};
   req.lora = given.lora;
+  req.ep_node_dedup = given.ep_node_dedup;
   req.activation_offload = s.system.host_memory_bytes_per_gpu > 0;
   req.objective = Objective::Time;
   req.top = 1;

@@ -10,6 +10,7 @@
 
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/yaml_util.hpp"
 #include "clustertwin/cost/flops.hpp"
 #include "clustertwin/model/hf_config.hpp"
 #include "clustertwin/train/recompute_choice.hpp"
@@ -151,6 +152,20 @@ ModelSpec row_model(const Row& row, const Catalogs& cat, std::vector<std::string
   return m;
 }
 
+// data/calibration/moe_dispatch.yaml: catalog models whose published recipe deduplicates the dispatch.
+std::vector<std::string> load_dedup_dispatch_models(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  const YAML::Node recipes = root["published_recipes"];
+  if (!recipes || !recipes.IsMap()) throw InputError(path, "published_recipes", "missing map");
+  std::vector<std::string> ids;
+  for (const auto& kv : recipes) {
+    const std::string id = kv.first.as<std::string>(), d = yaml_string(kv.second, "dispatcher", path, id);
+    if (d != "dedup" && d != "alltoall") throw InputError(path, id + ".dispatcher", "must be dedup or alltoall");
+    if (d == "dedup") ids.push_back(id);
+  }
+  return ids;
+}
+
 }  // namespace
 
 CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) const {
@@ -199,6 +214,11 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     l.sharding = dp_mode->sharding;
     l.shard_group = dp_mode->shard_within_node ? s.system.gpus_per_node : dp_mode->shard_group;
     l.lora = contains(s.model.name, "LoRA");
+    if (const auto id = catalog_model_id(row.str("model"), cat_);
+        id && s.model.moe.enabled() && std::find(dedup_dispatch_models_.begin(), dedup_dispatch_models_.end(), *id) != dedup_dispatch_models_.end()) {
+      l.ep_node_dedup = true;
+      assumptions.push_back("MoE dispatch deduplicated per node (the published recipe's flex dispatcher with HybridEP)");
+    }
     const std::string sp = lower(row.str("seq_parallel"));
     l.sequence_parallel = sp != "no";  // published "yes", or blank (on by default with TP in Megatron)
     const long long model_parallel = 1LL * l.tp * l.pp * l.cp;
@@ -276,7 +296,8 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
 TrainingValidator::TrainingValidator(const Catalogs& catalogs)
     : cat_(catalogs),
       benchmarks_(load_convergence_benchmarks(catalogs.data_dir + "/calibration/mlperf_rcp.yaml")),
-      pretraining_tokens_(load_pretraining_tokens(catalogs.data_dir + "/calibration/pretraining_tokens.yaml")) {}
+      pretraining_tokens_(load_pretraining_tokens(catalogs.data_dir + "/calibration/pretraining_tokens.yaml")),
+      dedup_dispatch_models_(load_dedup_dispatch_models(catalogs.data_dir + "/calibration/moe_dispatch.yaml")) {}
 
 // MLPerf time-to-train from the reference convergence points of the benchmark the run is (catalog model,
 // sequence length, LoRA); full-run GPU-hours from the model's published pretraining tokens.

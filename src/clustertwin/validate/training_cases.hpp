@@ -35,6 +35,7 @@ class TrainingValidator {
   const Catalogs& cat_;
   std::vector<ConvergenceBenchmark> benchmarks_;
   std::map<std::string, double> pretraining_tokens_;
+  std::vector<std::string> dedup_dispatch_models_;  // published recipes with a deduplicating MoE dispatcher
 };
 
 }  // namespace ct

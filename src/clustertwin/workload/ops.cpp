@@ -165,9 +165,11 @@ class Builder {
     return {"etp_" + name + (gather ? ".all_gather" : ".reduce_scatter"), OpKind::EpComm, time, 0};
   }
 
-  // Expert-parallel all-to-all of `bytes` per GPU over the EP group.
-  Op ep_all_to_all(const std::string& name, double bytes) const {
-    const double time = group_all_to_all_time_s(bytes, c_.topology.ep, c_.system, c_.device, c_.network);
+  // Expert-parallel dispatch or combine of `tokens` tokens of `token_bytes` over the EP group.
+  Op ep_all_to_all(const std::string& name, double tokens, double token_bytes) const {
+    const MoeSpec& moe = c_.model.moe;
+    const double time = moe_all_to_all_time_s(tokens, token_bytes, moe.num_experts, moe.top_k, c_.layout.ep_node_dedup,
+                                              c_.topology.ep, c_.system, c_.device, c_.network);
     return {"ep_" + name + ".all_to_all", OpKind::EpComm, time, 0};
   }
 
@@ -471,7 +473,7 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   const double etp_bytes = gathered * width * kActBytes;
   const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
   const double permute_bytes = 2 * tokens * k * width * kActBytes;
-  const double a2a_bytes = tokens * k * width * kActBytes;  // per GPU, each direction
+  const double token_bytes = width * kActBytes;  // one routed copy, each direction
   LayerPasses L;
   Pass& fwd = L.fwd;
   Pass shared_bwd;
@@ -480,7 +482,7 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   fwd.add(B.elementwise("router_topk", tokens * E * 4 * 2, kRouterKernels));
   if (moe.latent_size > 0) fwd.add(B.gemm("to_latent", to_latent));
   fwd.add(B.elementwise("permute", permute_bytes, kPermuteKernels));
-  fwd.add(B.ep_all_to_all("dispatch", a2a_bytes));
+  fwd.add(B.ep_all_to_all("dispatch", tokens, token_bytes));
   if (etp > 1) fwd.add(B.etp_collective("experts_in", etp_bytes, true));
   B.cast(fwd, "experts_fc1.cast", gathered * width, local_experts);
   fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1, true, local_experts));
@@ -488,7 +490,7 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   B.cast(fwd, "experts_fc2.cast", gathered * f, local_experts);
   fwd.add(B.gemm("experts_down", fc2, true, local_experts));
   if (etp > 1) fwd.add(B.etp_collective("experts_out", etp_bytes, false));
-  fwd.add(B.ep_all_to_all("combine", a2a_bytes));
+  fwd.add(B.ep_all_to_all("combine", tokens, token_bytes));
   fwd.add(B.elementwise("unpermute", permute_bytes, kPermuteKernels));
   if (moe.latent_size > 0) fwd.add(B.gemm("from_latent", from_latent));
   if (moe.shared_ffn_hidden > 0)
@@ -501,13 +503,13 @@ LayerPasses moe_block(const Builder& B, const CostContext& c) {
   append(bwd, shared_bwd);
   if (moe.latent_size > 0) B.backward_gemms(bwd, "from_latent", from_latent);
   bwd.add(B.elementwise("unpermute.bwd", permute_bytes, kPermuteKernels));
-  bwd.add(B.ep_all_to_all("combine.bwd", a2a_bytes));
+  bwd.add(B.ep_all_to_all("combine.bwd", tokens, token_bytes));
   if (etp > 1) bwd.add(B.etp_collective("experts_out.bwd", etp_bytes, true));
   B.backward_gemms(bwd, "experts_down", fc2, true, true, local_experts);
   bwd.add(B.elementwise("experts_activation.bwd", 2 * act_bytes));
   B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1, true, true, local_experts);
   if (etp > 1) bwd.add(B.etp_collective("experts_in.bwd", etp_bytes, false));
-  bwd.add(B.ep_all_to_all("dispatch.bwd", a2a_bytes));
+  bwd.add(B.ep_all_to_all("dispatch.bwd", tokens, token_bytes));
   bwd.add(B.elementwise("permute.bwd", permute_bytes, kPermuteKernels));
   if (moe.latent_size > 0) B.backward_gemms(bwd, "to_latent", to_latent);
   bwd.add(B.elementwise("router_topk.bwd", tokens * E * 4 * 2, kRouterKernels));
