@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/validate/training_cases.hpp"
 
@@ -27,6 +28,7 @@ Runner add_validate_command(CLI::App& app) {
       ->required();
   return [opt, inference] {
     if (inference->parsed()) return run_validate_inference(opt->inference_cases, opt->inference_out);
+    check_output_is_not_an_input(opt->out, {opt->cases}, "--out");
     const Catalogs cat = Catalogs::load(data_dir());
     const TrainingValidator v(cat);
     const auto s = v.run(opt->cases, opt->out, progress_bar(true, "rows"));

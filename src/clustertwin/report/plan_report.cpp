@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <filesystem>
 
+#include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/units.hpp"
@@ -201,9 +206,17 @@ std::string plan_svg(const PlanRequest& req, const PlanResult& r) {
   return svg_line_plot(spec, series);
 }
 
+// The database is built in a private temporary file, then written out like every other output
+// (write_file_atomically: devices written through, links kept, non-files refused, errors reported).
 void write_plan_sqlite(const std::string& path, const PlanRequest& req, const PlanResult& r) {
-  const std::string tmp = path + ".tmp";
-  std::remove(tmp.c_str());
+  std::string tmp = (std::filesystem::temp_directory_path() / "clustertwin-plan-XXXXXX").string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw InputError(path, "", "cannot create a temporary SQLite file");
+  ::close(fd);
+  struct RemoveTmp {
+    const std::string& p;
+    ~RemoveTmp() { std::remove(p.c_str()); }
+  } remove_tmp{tmp};
   sqlite3* db = nullptr;
   if (sqlite3_open(tmp.c_str(), &db) != SQLITE_OK) {
     sqlite3_close(db);
@@ -215,7 +228,6 @@ void write_plan_sqlite(const std::string& path, const PlanRequest& req, const Pl
       const std::string msg = err ? err : "?";
       sqlite3_free(err);
       sqlite3_close(db);
-      std::remove(tmp.c_str());
       throw InputError(path, "", "SQLite: " + msg);
     }
   };
@@ -254,9 +266,11 @@ void write_plan_sqlite(const std::string& path, const PlanRequest& req, const Pl
   sqlite3_finalize(st);
   exec("COMMIT");
   sqlite3_close(db);
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw InputError(path, "", "cannot rename into place: " + ec.message());
+  std::ifstream in(tmp, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) throw InputError(path, "", "cannot read back the temporary SQLite file");
+  write_file_atomically(path, bytes.str());
 }
 
 }  // namespace ct
