@@ -28,6 +28,7 @@ Runner add_compare_command(CLI::App& app) {
   c->add_option("--plot", o->plot, "Write an SVG: where each system's time goes, per million tokens");
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   return [o] {
+    check_output_is_not_an_input(o->plot, {o->file, o->site, o->flags.model}, "--plot");
     const Catalogs cat = Catalogs::load(data_dir());
     std::vector<TrainRequest> requests;
     std::string source = o->file;

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/mpi_sharing.hpp"
+#include "cli/number_flags.hpp"
 #include "cli/progress.hpp"
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/config/site_loader.hpp"
@@ -74,15 +75,15 @@ Runner add_plan_command(CLI::App& app) {
   tokens->excludes("--to-target");
   c->add_option("--gpus", o->gpus, "GPU count, or first:last:step")->required();
   c->add_option("--site", o->site, "Site file (data/sites/*.yaml): PUE, prices, grid CO2");
-  c->add_option("--seq-len", o->seq_len, "Sequence length");
-  c->add_option("--global-batch", o->global_batch, "Sequences per step (default: ~4M tokens)");
+  c->add_option("--seq-len", o->seq_len, "Sequence length")->check(checked(kPositiveCount));
+  c->add_option("--global-batch", o->global_batch, "Sequences per step (default: ~4M tokens)")->check(checked(kPositiveCount));
   c->add_option("--precisions", o->precisions, "Comma-separated precisions to consider");
   c->add_option("--zero", o->zero, "Comma-separated data-parallel shardings to consider (zero1, zero3, ...)");
   c->add_option("--profile", o->profile, "Software profile");
   c->add_option("--deadline", o->deadline, "Only layouts that finish within this (e.g. 90d)");
   c->add_option("--objective", o->objective, "time, cost or energy")->check(CLI::IsMember({"time", "cost", "energy"}));
-  c->add_option("--top", o->top, "How many layouts to show")->check(CLI::PositiveNumber);
-  c->add_option("--threads", o->threads, "Worker threads (default: all cores)");
+  c->add_option("--top", o->top, "How many layouts to show")->check(checked(kPositiveCount));
+  c->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(checked({1, 4096, true}));
   c->add_option("--format", o->format, "text, json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
   c->add_option("--out", o->out, "Also store every evaluated layout in this SQLite file");
   c->add_option("--plot", o->plot, "Write an SVG: time to train vs GPU count, or the cost/time Pareto front");
@@ -91,6 +92,8 @@ Runner add_plan_command(CLI::App& app) {
               "(systems with host memory figures, e.g. Grace on GB200/GB300)");
   c->add_flag("--mpi", o->mpi, "Spread the search over MPI ranks (mpirun -n N); rank 0 prints the same result");
   return [o] {
+    for (const auto& [out, flag] : {std::pair{o->out, "--out"}, std::pair{o->plot, "--plot"}})
+      check_output_is_not_an_input(out, {o->model, o->site, o->system}, flag);
     const Catalogs cat = Catalogs::load(data_dir());
     PlanRequest req;
     std::vector<std::string> assumed;
@@ -101,8 +104,6 @@ Runner add_plan_command(CLI::App& app) {
     if (o->tokens.empty() && o->to_target.empty()) throw InputError("command line", "tokens", "give --tokens or --to-target");
     if (!o->tokens.empty()) req.tokens = parse_token_count(o->tokens, "tokens");
     req.gpu_counts = parse_gpu_counts(o->gpus, "gpus");
-    if (o->seq_len <= 0) throw InputError("command line", "seq-len", "must be positive");
-    if (o->global_batch < 0) throw InputError("command line", "global-batch", "must not be negative");
     req.seq_len = o->seq_len;
     req.global_batch = static_cast<int>(o->global_batch);
     if (!o->to_target.empty()) train_to_target(o->to_target, o->model, cat, req);

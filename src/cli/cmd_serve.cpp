@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/number_flags.hpp"
 #include "cli/progress.hpp"
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/train_options.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
@@ -33,19 +35,6 @@ double parse_kv_bytes(const std::string& s) {
   throw InputError("command line", "kv-cache", "unknown '" + s + "' (bf16, fp8)");
 }
 
-// "600s", "10m", "2h" or plain seconds.
-double parse_duration_s(const std::string& s) {
-  if (s.empty()) return 0;
-  const char unit = s.back();
-  const double scale = unit == 'm' ? 60.0 : unit == 'h' ? 3600.0 : 1.0;
-  const std::string number = std::isdigit(static_cast<unsigned char>(unit)) ? s : s.substr(0, s.size() - 1);
-  try {
-    return std::stod(number) * scale;
-  } catch (...) {
-    throw InputError("command line", "duration", "not a duration: '" + s + "'");
-  }
-}
-
 // "ttft_p99=500ms,tpot_p99=50ms"
 serve::Slo parse_slo(const std::string& s) {
   serve::Slo slo;
@@ -58,17 +47,23 @@ serve::Slo parse_slo(const std::string& s) {
     double scale = 1.0;
     if (v.size() > 2 && v.ends_with("ms")) scale = 1e-3, v.resize(v.size() - 2);
     else if (!v.empty() && v.back() == 's') v.pop_back();
-    double x = 0;
-    try {
-      x = std::stod(v) * scale;
-    } catch (...) {
-      throw InputError("command line", "slo." + key, "not a time: '" + item.substr(eq + 1) + "'");
-    }
+    const std::optional<double> x_or = parse_number_text(v);
+    if (!x_or) throw InputError("command line", "slo." + key, "not a time: '" + item.substr(eq + 1) + "'");
+    // A target of 0 or below would be "met" by every layout (0 means no limit inside the planner).
+    const double x = check_number(*x_or, kPositiveReal, "command line", "slo." + key) * scale;
     if (key == "ttft_p99") slo.ttft_p99_s = x;
     else if (key == "tpot_p99") slo.tpot_p99_s = x;
     else throw InputError("command line", "slo." + key, "unknown (ttft_p99, tpot_p99)");
   }
   return slo;
+}
+
+// "2000rps" or "2000": above a billion requests per second no fleet is meant (and replica
+// counts would overflow).
+double parse_load_rps(const std::string& text) {
+  const std::optional<double> x = parse_number_text(text.ends_with("rps") ? text.substr(0, text.size() - 3) : text);
+  if (!x) throw InputError("command line", "load", "not a rate: '" + text + "'");
+  return check_number(*x, {0, 1e9, false, true}, "command line", "load");
 }
 
 std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r) {
@@ -135,19 +130,23 @@ Runner add_serve_command(CLI::App& app) {
   CLI::App* c = app.add_subcommand("serve", "Simulate LLM serving: every request through a vLLM/TensorRT-LLM style engine");
   c->add_option("--model", o->model, "Catalog model id or config.json path")->required();
   c->add_option("--system", o->system, "Catalog system id (hardware/systems.yaml), or a YAML file with one system of your own")->required();
-  c->add_option("--gpus", o->gpus, "GPUs in all (replicas = gpus / (tp x pp))")->required();
-  c->add_option("--tp", o->tp, "Tensor parallelism per replica");
-  c->add_option("--pp", o->pp, "Pipeline parallelism per replica");
+  c->add_option("--gpus", o->gpus, "GPUs in all (replicas = gpus / (tp x pp))")->required()->check(checked(kPositiveCount));
+  c->add_option("--tp", o->tp, "Tensor parallelism per replica")->check(checked(kPositiveCount));
+  c->add_option("--pp", o->pp, "Pipeline parallelism per replica")->check(checked(kPositiveCount));
   c->add_option("--precision", o->precision, "Weight format: bf16, fp8, nvfp4");
   c->add_option("--kv-cache", o->kv_cache, "KV cache format: bf16, fp8");
   c->add_option("--workload", o->workload, "poisson:rate=R,input=I,output=O | gamma:...,cv=C | offline:count=N,... | trace:FILE")->required();
   c->add_option("--duration", o->duration, "Arrival window for timed workloads (600s, 10m)");
-  c->add_option("--max-batch", o->max_batch, "Max running sequences per engine (default: serving.yaml)");
-  c->add_option("--max-tokens", o->max_tokens, "Token budget per iteration (default: serving.yaml)");
+  c->add_option("--max-batch", o->max_batch, "Max running sequences per engine (default: serving.yaml)")
+      ->check(checked(kPositiveCount));
+  c->add_option("--max-tokens", o->max_tokens, "Token budget per iteration (default: serving.yaml)")
+      ->check(checked(kPositiveCount));
   c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   c->add_option("--trace", o->trace, "Write engine 0's iterations as a Chrome trace");
   c->add_flag("--attention-dp", o->attention_dp, "Attention data-parallel over the TP ranks (MoE engines)");
   return [o] {
+    const std::string trace_input = o->workload.starts_with("trace:") ? o->workload.substr(6) : "";
+    check_output_is_not_an_input(o->trace, {trace_input, o->model, o->system}, "--trace");
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
     serve::Deployment d;
@@ -163,7 +162,7 @@ Runner add_serve_command(CLI::App& app) {
     if (o->max_tokens > 0) d.limits.max_num_batched_tokens = o->max_tokens;
     d.keep_iterations = !o->trace.empty();
     serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line");
-    w.duration_s = parse_duration_s(o->duration);
+    w.duration_s = parse_duration_s(o->duration, "duration");
     const serve::ServingResult r = serve::simulate_serving(d, cat.calibration, serve::generate_requests(w));
     if (!o->trace.empty()) write_file_atomically(o->trace, iterations_trace(r));
     std::cout << (o->format == "json" ? serving_to_json(d, r).dump(2) + "\n" : format_serving_text(d, r));
@@ -185,19 +184,13 @@ Runner add_serve_plan_command(CLI::App& app) {
   c->add_option("--load", o->load, "Requests per second, e.g. 2000rps")->required();
   c->add_option("--slo", o->slo, "ttft_p99=500ms,tpot_p99=50ms")->required();
   c->add_option("--workload", o->workload, "Request lengths, e.g. poisson:input=2048,output=256 (the rate is --load)")->required();
-  c->add_option("--max-gpus-per-replica", o->max_gpus_per_replica, "Largest replica tried");
+  c->add_option("--max-gpus-per-replica", o->max_gpus_per_replica, "Largest replica tried")
+      ->check(checked({1, 1024, true}));
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
     serve::PlanQuery q;
-    std::string load = o->load;
-    if (load.ends_with("rps")) load.resize(load.size() - 3);
-    try {
-      q.load_rps = std::stod(load);
-    } catch (...) {
-      throw InputError("command line", "load", "not a rate: '" + o->load + "'");
-    }
-    if (q.load_rps <= 0) throw InputError("command line", "load", "must be > 0");
+    q.load_rps = parse_load_rps(o->load);
     q.slo = parse_slo(o->slo);
     const serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line", q.load_rps);
     q.input_tokens = w.input_tokens, q.output_tokens = w.output_tokens;
@@ -231,6 +224,7 @@ Runner add_serve_plan_command(CLI::App& app) {
 
 // Runner of `clustertwin validate inference --cases FILE --out FILE` (registered by cmd_validate).
 int run_validate_inference(const std::string& cases, const std::string& out) {
+  check_output_is_not_an_input(out, {cases}, "--out");
   const Catalogs cat = Catalogs::load(data_dir());
   const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
   const serve::ValidationTables tables = serve::load_validation_tables(data_dir());

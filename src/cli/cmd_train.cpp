@@ -36,6 +36,7 @@ Runner add_train_command(CLI::App& app) {
   c->add_option("--trace", o->trace, "Write a Chrome/Perfetto trace of the step to this file");
 
   return [o, c] {
+    check_output_is_not_an_input(o->trace, {o->scenario, o->flags.model}, "--trace");
     const Catalogs cat = Catalogs::load(data_dir());
     TrainRequest req;
     std::string source = "command line";

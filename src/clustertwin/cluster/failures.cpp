@@ -19,7 +19,7 @@ static FailureCause load_cause(const YAML::Node& y, const std::string& file, con
 
 FailureModel load_failure_model(const std::string& path, const std::string& id) {
   if (id == "none") return FailureModel{"none", 0, {{"none", 1, BlastRadius::node}}, 0};
-  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node y = load_yaml_mapping(path);
   const YAML::Node models = y["failure_models"];
   if (!models || !models.IsSequence()) throw InputError(path, "failure_models", "missing list");
   for (std::size_t i = 0; i < models.size(); ++i) {

@@ -18,7 +18,7 @@ int Fleet::total_gpus() const {
 
 Site load_site(const std::string& path) {
   Site s;
-  static_cast<SiteBasics&>(s) = load_site_basics(load_yaml_file(path), path);
+  static_cast<SiteBasics&>(s) = load_site_basics(load_yaml_mapping(path), path);
   return s;
 }
 
@@ -75,7 +75,7 @@ static void load_site_pools(Fleet& fleet, int site, const YAML::Node& pools, con
 }
 
 Fleet load_fleet(const std::string& path, const HardwareCatalog& catalog, const std::string& sites_dir) {
-  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node y = load_yaml_mapping(path);
   const YAML::Node sites = y["sites"];
   if (!sites || !sites.IsSequence() || sites.size() == 0) throw InputError(path, "sites", "missing or empty");
   Fleet fleet;

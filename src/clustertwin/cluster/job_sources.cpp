@@ -127,7 +127,7 @@ Workload parse_openb_pods(const std::string& text, const std::string& source, in
 Workload read_openb_pods(const std::string& path, int tenant) { return parse_openb_pods(read_text_file(path), path, tenant); }
 
 std::vector<JobKind> load_job_kinds(const std::string& path) {
-  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node y = load_yaml_mapping(path);
   const YAML::Node kinds = y["kinds"];
   if (!kinds || !kinds.IsSequence() || kinds.size() == 0) throw InputError(path, "kinds", "missing or empty");
   std::vector<JobKind> out;

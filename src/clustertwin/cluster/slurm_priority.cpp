@@ -20,7 +20,7 @@ bool MultifactorConfig::qos_preempts(Tier preemptor, Tier victim) const {
 }
 
 MultifactorConfig load_multifactor_config(const std::string& path) {
-  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node y = load_yaml_mapping(path);
   MultifactorConfig c;
   const YAML::Node w = y["weights"];
   c.weight_age = yaml_number(w, "age", path, "weights");

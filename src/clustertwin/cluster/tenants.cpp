@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/number_check.hpp"
 #include "clustertwin/core/yaml_util.hpp"
 
 namespace ct::cluster {
@@ -62,12 +63,15 @@ static std::array<double, 3> load_data_class_shares(const YAML::Node& node, cons
   return shares;
 }
 
+// GPU counts of a tenants file, each and summed over the tenants: beyond any fleet, and small
+// enough that the kueue ledger's int sums (quota + borrowing, a cohort's pool) cannot overflow.
+constexpr NumberRule kGpuCountRule{0, 1 << 24, true};
+
 // A whole number of GPUs >= 0, or `fallback` when the key is absent.
 static int load_gpu_count(const YAML::Node& y, const std::string& key, int fallback, const std::string& file,
                           const std::string& where) {
-  const double v = yaml_number_or(y, key, fallback, file, where);
-  if (v != fallback && (v < 0 || std::floor(v) != v)) throw InputError(file, where + "." + key, "must be a whole number >= 0");
-  return static_cast<int>(v);
+  if (!y[key] || y[key].IsNull()) return fallback;
+  return static_cast<int>(check_count(yaml_number(y, key, file, where), kGpuCountRule, file, where + "." + key));
 }
 
 static Tenant load_tenant(const YAML::Node& y, const std::string& file, const std::string& where) {
@@ -103,10 +107,11 @@ static std::map<std::string, int> load_tenant_map(const YAML::Node& y, const Ten
 }
 
 Tenants load_tenants(const std::string& path) {
-  const YAML::Node y = load_yaml_file(path);
+  const YAML::Node y = load_yaml_mapping(path);
   const YAML::Node list = y["tenants"];
   if (!list || !list.IsSequence() || list.size() == 0) throw InputError(path, "tenants", "missing or empty");
   Tenants out;
+  double quota_total = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string where = "tenants[" + std::to_string(i) + "]";
     Tenant t = load_tenant(list[i], path, where);
@@ -116,6 +121,8 @@ Tenants load_tenants(const std::string& path) {
       out.warnings.push_back(path + ": " + where + ".quota_gpus: tenant '" + t.id + "' of tier " + tier_name(t.tier) +
                              " has no quota anywhere; all its jobs run as borrowed (preemptible) capacity");
     out.list.push_back(t);
+    quota_total += t.quota_gpus;
+    check_count(quota_total, kGpuCountRule, path, "tenants[*].quota_gpus (sum)");
   }
   out.tenant_map = load_tenant_map(y["tenant_map"], out, path);
   return out;

@@ -1,6 +1,9 @@
 #include "clustertwin/config/train_options.hpp"
 
+#include <fmt/format.h>
+
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/number_check.hpp"
 
 namespace ct {
 
@@ -38,8 +41,7 @@ double number_with_suffix(const std::string& s, const std::string& field, const 
       if (used + 1 == s.size() && s[used] == c) scale = f, known = true;
     if (!known) throw InputError("command line", field, "not " + what + ": '" + s + "'");
   }
-  if (!(x > 0)) throw InputError("command line", field, "must be positive");
-  return x * scale;
+  return check_number(x * scale, kPositiveReal, "command line", field);
 }
 
 }  // namespace
@@ -58,21 +60,18 @@ std::vector<int> parse_gpu_counts(const std::string& s, const std::string& field
   while (true) {
     const std::size_t colon = s.find(':', start);
     const std::string p = s.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    std::size_t used = 0;
-    long long v = 0;
-    try {
-      v = std::stoll(p, &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used != p.size() || p.empty() || v <= 0)
-      throw InputError("command line", field, "not a GPU count or first:last:step range: '" + s + "'");
-    parts.push_back(v);
+    const std::optional<double> v = parse_number_text(p);
+    if (!v) throw InputError("command line", field, "not a GPU count or first:last:step range: '" + s + "'");
+    parts.push_back(check_count(*v, kPositiveCount, "command line", field));
     if (colon == std::string::npos) break;
     start = colon + 1;
   }
   if (parts.size() == 1) return {static_cast<int>(parts[0])};
   if (parts.size() != 3 || parts[1] < parts[0]) throw InputError("command line", field, "a range is first:last:step");
+  // Each count is a search of its own: a range of millions would run for days.
+  constexpr long long kMaxCounts = 1024;
+  if ((parts[1] - parts[0]) / parts[2] >= kMaxCounts)
+    throw InputError("command line", field, fmt::format("the range has more than {} GPU counts", kMaxCounts));
   std::vector<int> out;
   for (long long g = parts[0]; g <= parts[1]; g += parts[2]) out.push_back(static_cast<int>(g));
   return out;

@@ -40,43 +40,36 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
     if (!known.count(key)) throw InputError(path, key, "unknown field");
   }
   TrainRequest r;
-  auto integer = [&](const char* key, long long& field) {
-    if (n[key]) {
-      const double v = yaml_number(n, key, path, "");
-      if (v != static_cast<double>(static_cast<long long>(v))) throw InputError(path, key, "must be an integer");
-      if (v <= 0 && std::string(key) != "shard_group") throw InputError(path, key, "must be positive");
-      field = static_cast<long long>(v);
-    }
+  auto integer = [&](const char* key, long long& field, const NumberRule& rule) {
+    if (n[key]) field = check_count(yaml_number(n, key, path, ""), rule, path, key);
+  };
+  auto real = [&](const char* key, double& field, const NumberRule& rule) {
+    if (n[key]) field = check_number(yaml_number(n, key, path, ""), rule, path, key);
   };
   r.model = yaml_string(n, "model", path, "");
   r.system = yaml_string(n, "system", path, "");
   r.profile = yaml_string_or(n, "profile", "");
-  integer("gpus", r.gpus);
-  integer("tp", r.tp);
-  integer("pp", r.pp);
-  integer("vp", r.vp);
-  integer("cp", r.cp);
-  integer("ep", r.ep);
-  integer("etp", r.etp);
-  integer("micro_batch", r.micro_batch);
-  integer("global_batch", r.global_batch);
-  integer("seq_len", r.seq_len);
-  integer("shard_group", r.shard_group);
+  integer("gpus", r.gpus, kPositiveCount);
+  integer("tp", r.tp, kPositiveCount);
+  integer("pp", r.pp, kPositiveCount);
+  integer("vp", r.vp, kPositiveCount);
+  integer("cp", r.cp, kPositiveCount);
+  integer("ep", r.ep, kPositiveCount);
+  integer("etp", r.etp, kPositiveCount);
+  integer("micro_batch", r.micro_batch, kPositiveCount);
+  integer("global_batch", r.global_batch, kPositiveCount);
+  integer("seq_len", r.seq_len, kPositiveCount);
+  integer("shard_group", r.shard_group, kNonNegativeCount);
   r.precision = yaml_string_or(n, "precision", r.precision);
   r.recompute = yaml_string_or(n, "recompute", r.recompute);
   r.zero = yaml_string_or(n, "zero", r.zero);
   r.sequence_parallel = yaml_bool_or(n, "sequence_parallel", r.sequence_parallel, path, "");
   r.lora = yaml_bool_or(n, "lora", r.lora, path, "");
-  r.moe_imbalance = yaml_number_or(n, "moe_imbalance", r.moe_imbalance, path, "");
-  r.moe_capacity_factor = yaml_number_or(n, "moe_capacity_factor", r.moe_capacity_factor, path, "");
-  r.optimizer_offload = yaml_number_or(n, "optimizer_offload", r.optimizer_offload, path, "");
-  if (n["activation_offload_layers"]) {
-    const double v = yaml_number(n, "activation_offload_layers", path, "");
-    if (v < 0 || v != static_cast<double>(static_cast<long long>(v)))
-      throw InputError(path, "activation_offload_layers", "must be a non-negative integer");
-    r.activation_offload_layers = static_cast<long long>(v);
-  }
-  r.nic_gb_s = yaml_number_or(n, "nic_gb_s", r.nic_gb_s, path, "");
+  real("moe_imbalance", r.moe_imbalance, kMoeImbalanceRule);
+  real("moe_capacity_factor", r.moe_capacity_factor, kMoeCapacityFactorRule);
+  real("optimizer_offload", r.optimizer_offload, kOptimizerOffloadRule);
+  integer("activation_offload_layers", r.activation_offload_layers, kNonNegativeCount);
+  real("nic_gb_s", r.nic_gb_s, kNicGbPerSRule);
   r.label = yaml_string_or(n, "label", "");
   if (r.gpus <= 0) throw InputError(path, "gpus", "missing");
   return r;
@@ -89,12 +82,14 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   TrainScenario s;
   s.model = cat.model(req.model, assumptions);
   s.system = cat.system(req.system, assumptions);
-  if (req.nic_gb_s < 0) throw InputError(source, "nic_gb_s", "must not be negative");
-  if (req.nic_gb_s > 0) s.system.nic_bytes_per_s = req.nic_gb_s * units::kGB;  // e.g. ConnectX-8 on a GB200 rack
+  // Flags and files were checked as they were read; a request built in code is checked here too.
+  check_number(req.moe_imbalance, kMoeImbalanceRule, source, "moe_imbalance");
+  check_number(req.moe_capacity_factor, kMoeCapacityFactorRule, source, "moe_capacity_factor");
+  check_number(req.optimizer_offload, kOptimizerOffloadRule, source, "optimizer_offload");
+  if (req.nic_gb_s != 0) s.system.nic_bytes_per_s = check_number(req.nic_gb_s, kNicGbPerSRule, source, "nic_gb_s") * units::kGB;
   ParallelLayout& l = s.layout;
   auto narrow = [&](long long v, const char* field) {
-    if (v <= 0 || v > (1LL << 30)) throw InputError(source, field, "must be a positive integer, got " + std::to_string(v));
-    return static_cast<int>(v);
+    return static_cast<int>(check_count(static_cast<double>(v), kPositiveCount, source, field));
   };
   l.gpus = narrow(req.gpus, "gpus");
   l.tp = narrow(req.tp, "tp");
@@ -105,8 +100,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.etp = narrow(req.etp, "etp");
   l.micro_batch = narrow(req.micro_batch, "micro_batch");
   l.seq_len = narrow(req.seq_len, "seq_len");
-  if (req.shard_group < 0) throw InputError(source, "shard_group", "must not be negative");
-  l.shard_group = static_cast<int>(req.shard_group);
+  l.shard_group = static_cast<int>(check_count(static_cast<double>(req.shard_group), kNonNegativeCount, source, "shard_group"));
   l.precision = parse_precision_or_throw(req.precision, source);
   parse_recompute(req.recompute, source, l);
   l.sharding = parse_sharding(req.zero, source);
@@ -115,9 +109,8 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.moe_imbalance = req.moe_imbalance;
   l.moe_capacity_factor = req.moe_capacity_factor;
   l.optimizer_offload = req.optimizer_offload;
-  if (req.activation_offload_layers < 0 || req.activation_offload_layers > (1LL << 30))
-    throw InputError(source, "activation_offload_layers", "must be a non-negative integer");
-  l.activation_offload_layers = static_cast<int>(req.activation_offload_layers);
+  l.activation_offload_layers = static_cast<int>(
+      check_count(static_cast<double>(req.activation_offload_layers), kNonNegativeCount, source, "activation_offload_layers"));
   // Default global batch: one micro-batch per data-parallel replica.
   const long long mp = 1LL * l.tp * l.pp * l.cp;
   l.global_batch = req.global_batch > 0 ? narrow(req.global_batch, "global_batch")

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/core/number_check.hpp"
 #include "clustertwin/train/step_simulator.hpp"
 
 namespace ct {
@@ -27,6 +28,14 @@ struct TrainRequest {
   double nic_gb_s = 0;             // what-if: scale-out NIC line rate, GB/s (0: the system's)
   std::string label{};  // how a comparison names this entry (default: the system id)
 };
+
+// Ranges of the request's real numbers, shared by the flags and the scenario files (counts are
+// kPositiveCount). The busiest expert GPU has at least the balanced share; a capacity factor of 0 is
+// dropless; the offloaded optimizer state is a share.
+inline constexpr NumberRule kMoeImbalanceRule{1, 1e6};
+inline constexpr NumberRule kMoeCapacityFactorRule{0, 1e6};
+inline constexpr NumberRule kOptimizerOffloadRule = kFraction;
+inline constexpr NumberRule kNicGbPerSRule = kPositiveReal;
 
 // Reads a scenario file (YAML; keys as the flags with underscores: model, system, gpus, tp, ...).
 TrainRequest load_train_request(const std::string& path);

@@ -1,17 +1,25 @@
 #include "clustertwin/core/yaml_util.hpp"
 
-#include <cmath>
 #include <filesystem>
+
+#include "clustertwin/core/number_check.hpp"
 
 namespace ct {
 
 YAML::Node load_yaml_file(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path, "", "file not found");
+  if (std::filesystem::is_directory(path)) throw InputError(path, "", "is a directory, not a YAML file");
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     throw InputError(path, "", "does not parse as YAML: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+}
+
+YAML::Node load_yaml_mapping(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  if (!root.IsMap()) throw InputError(path, "", "must be a YAML mapping of fields, not a scalar or a list");
+  return root;
 }
 
 static std::string field_name(const std::string& where, const std::string& key) {
@@ -22,13 +30,13 @@ double yaml_number(const YAML::Node& node, const std::string& key, const std::st
                    const std::string& where) {
   const YAML::Node v = node[key];
   if (!v || v.IsNull()) throw InputError(file, field_name(where, key), "missing");
+  double x = 0;
   try {
-    const double x = v.as<double>();
-    if (!std::isfinite(x)) throw InputError(file, field_name(where, key), "not a finite number");
-    return x;
+    x = v.as<double>();
   } catch (const YAML::Exception&) {
     throw InputError(file, field_name(where, key), "not a number: '" + v.as<std::string>("") + "'");
   }
+  return check_number(x, NumberRule{}, file, field_name(where, key));
 }
 
 double yaml_number_or(const YAML::Node& node, const std::string& key, double fallback,
@@ -40,9 +48,7 @@ double yaml_number_or(const YAML::Node& node, const std::string& key, double fal
 
 int yaml_positive_int(const YAML::Node& node, const std::string& key, const std::string& file,
                       const std::string& where) {
-  const double x = yaml_number(node, key, file, where);
-  if (x <= 0 || std::floor(x) != x) throw InputError(file, field_name(where, key), "must be a positive integer");
-  return static_cast<int>(x);
+  return static_cast<int>(check_count(yaml_number(node, key, file, where), kPositiveCount, file, field_name(where, key)));
 }
 
 std::string yaml_string(const YAML::Node& node, const std::string& key, const std::string& file,

@@ -9,6 +9,9 @@
 namespace ct {
 
 YAML::Node load_yaml_file(const std::string& path);
+// The same for files whose top level must be a mapping (fleets, tenants, sites, scenarios): a
+// scalar or a list is reported as such rather than failing later on a field lookup.
+YAML::Node load_yaml_mapping(const std::string& path);
 
 // A required scalar field `key` of `node`; `where` prefixes the field name in errors.
 double yaml_number(const YAML::Node& node, const std::string& key, const std::string& file,

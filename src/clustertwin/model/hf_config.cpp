@@ -7,11 +7,41 @@
 #include <sstream>
 
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/number_check.hpp"
 
 namespace ct {
 namespace {
 
 using nlohmann::json;
+
+// Upper bounds of a config's sizes: the simulator builds every layer and sizes tensors from these,
+// so a typo like 2^31 layers would run for hours or exhaust memory instead of being reported.
+struct SizeBound {
+  double max;
+  std::string why;
+};
+
+SizeBound size_bound(const std::string& key) {
+  static const std::vector<std::pair<std::vector<std::string>, SizeBound>> kBounds = {
+      {{"num_hidden_layers", "n_layer", "n_layers", "num_nextn_predict_layers", "first_k_dense_replace"},
+       {4096, "every layer is simulated; published models have a few hundred at most"}},
+      {{"hidden_size", "n_embd", "n_embed", "d_model", "intermediate_size", "intermediate_size_mlp", "n_inner",
+        "ffn_hidden_size", "moe_intermediate_size", "shared_expert_intermediate_size",
+        "moe_shared_expert_intermediate_size", "kv_lora_rank", "q_lora_rank", "moe_latent_size"},
+       {1 << 20, "published models are under 64K wide"}},
+      {{"num_attention_heads", "n_head", "n_heads", "num_key_value_heads", "num_kv_heads", "n_head_kv",
+        "mamba_num_heads", "head_dim", "attention_head_dim", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim",
+        "mamba_head_dim", "ssm_state_size", "n_groups", "conv_kernel"},
+       {1 << 16, "published models have at most a few hundred heads of a few hundred dimensions"}},
+      {{"num_local_experts", "num_experts", "n_routed_experts", "num_experts_per_tok", "experts_per_token",
+        "n_shared_experts", "decoder_sparse_step", "interleave_moe_layer_step"},
+       {1 << 16, "published models have at most a few hundred experts"}},
+      {{"vocab_size"}, {1 << 24, "published vocabularies are under 1M tokens"}},
+  };
+  for (const auto& [keys, bound] : kBounds)
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) return bound;
+  return {kMaxCount, ""};  // anything else must at least fit the simulator's int fields
+}
 
 struct Reader {
   const json& j;
@@ -33,11 +63,12 @@ struct Reader {
   }
   std::int64_t as_int(const char* k) const {
     const json& v = j[k];
-    if (!v.is_number_integer() && !(v.is_number() && v.get<double>() == static_cast<std::int64_t>(v.get<double>())))
-      throw InputError(file, k, "not an integer");
-    const auto x = v.get<std::int64_t>();
-    if (x < 0) throw InputError(file, k, "must not be negative");
-    return x;
+    if (!v.is_number()) throw InputError(file, k, "not an integer");
+    // Checked as a double, within bounds far below 2^53: exact, and no cast of an out-of-range value.
+    const SizeBound b = size_bound(k);
+    const std::string problem = number_problem(v.get<double>(), {0, b.max, true});
+    if (!problem.empty()) throw InputError(file, k, b.why.empty() ? problem : problem + " (" + b.why + ")");
+    return static_cast<std::int64_t>(v.get<double>());
   }
   double number_or(const char* k, double fallback) const {
     if (!has(k)) return fallback;
@@ -100,7 +131,10 @@ void read_moe(const Reader& r, ModelSpec& m, const std::string& type) {
   const std::int64_t step = r.integer_or({"decoder_sparse_step", "interleave_moe_layer_step"}, 1);
   std::vector<std::int64_t> mlp_only;
   if (r.has("mlp_only_layers") && r.j["mlp_only_layers"].is_array())
-    for (const auto& v : r.j["mlp_only_layers"]) mlp_only.push_back(v.get<std::int64_t>());
+    for (const auto& v : r.j["mlp_only_layers"]) {
+      if (!v.is_number_integer()) throw InputError(r.file, "mlp_only_layers", "must list layer indices");
+      mlp_only.push_back(v.get<std::int64_t>());
+    }
   m.layer_plan.assign(m.layers, LayerSpec{});
   for (std::int64_t i = 0; i < m.layers; ++i) {
     const bool dense = i < first_dense || std::find(mlp_only.begin(), mlp_only.end(), i) != mlp_only.end() ||

@@ -1,4 +1,5 @@
 #include "clustertwin/serve/capacity.hpp"
+#include "clustertwin/core/number_check.hpp"
 #include "clustertwin/core/units.hpp"
 #include "clustertwin/serve/links.hpp"
 
@@ -100,7 +101,7 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
   best.system_id = base.system.id;
   best.reason = "no layout fits the model";
   double best_cost = std::numeric_limits<double>::infinity();
-  bool any_fit = false;
+  bool any_fit = false, too_many_gpus = false;
   for (int gpus = 1; gpus <= q.max_gpus_per_replica; gpus *= 2) {
     for (const auto& [tp, pp] : candidate_layouts(gpus, max_tensor_parallel_gpus(base.system), 0, 0)) {
       if (tp * pp != gpus) continue;
@@ -111,7 +112,13 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
       const double rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, q.slo,
                                               q.requests_per_trial, q.seed);
       if (rps <= 0) continue;
-      const int replicas = static_cast<int>(std::ceil(q.load_rps / rps));
+      // Counted in double first: a huge load over a slow replica must not wrap to negative replicas.
+      const double needed = std::ceil(q.load_rps / rps);
+      if (!number_problem(needed * gpus, kPositiveCount).empty()) {
+        too_many_gpus = true;
+        continue;
+      }
+      const int replicas = static_cast<int>(needed);
       const double usd_per_hour = replicas * gpus * usd_per_gpu_hour;
       const double cost_key = usd_per_gpu_hour > 0 ? usd_per_hour : static_cast<double>(replicas * gpus);
       if (cost_key >= best_cost) continue;
@@ -122,7 +129,9 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
               replicas * gpus * base.system.gpu.tdp_w / tokens_per_s};
     }
   }
-  if (!best.feasible && any_fit)
+  if (!best.feasible && too_many_gpus)
+    best.reason = fmt::format("the load needs more than {:g} GPUs with every layout that meets the SLO", kMaxCount);
+  else if (!best.feasible && any_fit)
     best.reason = fmt::format("no layout up to {} GPUs per replica meets the SLO", q.max_gpus_per_replica);
   return best;
 }

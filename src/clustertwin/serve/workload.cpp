@@ -12,6 +12,7 @@
 
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/number_check.hpp"
 
 namespace ct::serve {
 
@@ -51,20 +52,28 @@ double Sampler::gamma(double shape, double scale) {
 
 namespace {
 
-double parse_number(const std::string& v, const std::string& source, const std::string& field) {
-  double x = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(x))
-    throw InputError(source, field, "not a number: '" + v + "'");
-  return x;
+// Every request is simulated and kept in memory; a request's tokens stay below any context window
+// (2^24) so that token totals and KV sizes cannot overflow.
+constexpr double kMaxRequests = 1e7;
+constexpr double kMaxRequestTokens = 1 << 24;
+
+double parse_number(const std::string& v, const std::string& source, const std::string& field, const NumberRule& rule) {
+  const std::optional<double> x = parse_number_text(v);
+  if (!x) throw InputError(source, field, "not a number: '" + v + "'");
+  return check_number(*x, rule, source, field);
 }
 
-long long parse_count(const std::string& v, const std::string& source, const std::string& field, long long min) {
+long long parse_count(const std::string& v, const std::string& source, const std::string& field, double min,
+                      double max) {
   long long x = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec == std::errc::result_out_of_range) throw InputError(source, field, fmt::format("must be at most {:g}", max));
   if (ec != std::errc() || end != v.data() + v.size()) throw InputError(source, field, "not an integer: '" + v + "'");
-  if (x < min) throw InputError(source, field, fmt::format("must be at least {}", min));
-  return x;
+  return check_count(static_cast<double>(x), {min, max, true}, source, field);
+}
+
+int parse_tokens(const std::string& v, const std::string& source, const std::string& field) {
+  return static_cast<int>(parse_count(v, source, field, 1, kMaxRequestTokens));
 }
 
 std::map<std::string, std::string> key_values(const std::string& text, const std::string& source) {
@@ -99,12 +108,12 @@ WorkloadSpec parse_workload(const std::string& text, const std::string& source, 
   w.rate_per_s = default_rate_per_s;
   for (const auto& [key, value] : key_values(rest, source)) {
     const std::string field = "workload." + key;
-    if (key == "rate") w.rate_per_s = parse_number(value, source, field);
-    else if (key == "cv") w.burstiness_cv = parse_number(value, source, field);
-    else if (key == "input") w.input_tokens = static_cast<int>(parse_count(value, source, field, 1));
-    else if (key == "output") w.output_tokens = static_cast<int>(parse_count(value, source, field, 1));
-    else if (key == "count") w.count = parse_count(value, source, field, 1);
-    else if (key == "seed") w.seed = static_cast<std::uint64_t>(parse_count(value, source, field, 0));
+    if (key == "rate") w.rate_per_s = parse_number(value, source, field, {0, kMaxRequests, false, true});
+    else if (key == "cv") w.burstiness_cv = parse_number(value, source, field, {0, 1e3, false, true});
+    else if (key == "input") w.input_tokens = parse_tokens(value, source, field);
+    else if (key == "output") w.output_tokens = parse_tokens(value, source, field);
+    else if (key == "count") w.count = parse_count(value, source, field, 1, kMaxRequests);
+    else if (key == "seed") w.seed = static_cast<std::uint64_t>(parse_count(value, source, field, 0, 9e18));
     else throw InputError(source, field, "unknown key (rate, cv, input, output, count, seed)");
   }
   if (w.input_tokens <= 0) throw InputError(source, "workload.input", "missing");
@@ -124,6 +133,8 @@ std::vector<Request> generate_requests(const WorkloadSpec& w) {
   }
   if (w.count <= 0 && w.duration_s <= 0)
     throw InputError("workload", "duration", "give a duration or a request count for timed arrivals");
+  if (w.count <= 0 && w.rate_per_s * w.duration_s > kMaxRequests)
+    throw InputError("workload", "duration", fmt::format("rate x duration is more than {:g} requests", kMaxRequests));
   Sampler rng(w.seed);
   const double mean_gap_s = 1.0 / w.rate_per_s;
   // Gamma gaps with mean 1/rate and CV c: shape 1/c^2, scale c^2/rate (c = 1 is Poisson).
@@ -151,10 +162,9 @@ std::vector<Request> parse_trace_csv(const std::string& text, const std::string&
     const std::string where = fmt::format("line {}", t.row_lines[i]);
     const auto& row = t.rows[i];
     Request r;
-    r.arrival_s = parse_number(row[ts], source, where + ": timestamp");
-    if (r.arrival_s < 0) throw InputError(source, where + ": timestamp", "must be >= 0");
-    r.input_tokens = static_cast<int>(parse_count(row[in], source, where + ": input_tokens", 1));
-    r.output_tokens = static_cast<int>(parse_count(row[outc], source, where + ": output_tokens", 1));
+    r.arrival_s = parse_number(row[ts], source, where + ": timestamp", kNonNegativeReal);
+    r.input_tokens = parse_tokens(row[in], source, where + ": input_tokens");
+    r.output_tokens = parse_tokens(row[outc], source, where + ": output_tokens");
     out.push_back(r);
   }
   if (out.empty()) throw InputError(source, "rows", "the trace has no requests");
