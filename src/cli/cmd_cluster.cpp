@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/number_flags.hpp"
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/scenario.hpp"
 #include "clustertwin/cluster/simulator.hpp"
@@ -50,16 +51,17 @@ Runner add_cluster_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* c = app.add_subcommand("cluster", "Simulate fleet operations: tenants, tiers, data residency, gang scheduling, failures");
-  c->add_option("--fleet", o->req.fleet_path, "Fleet YAML (sites and pools)");
-  c->add_option("--openb-nodes", o->req.openb_nodes_path, "Use an openb node list as the fleet instead");
+  CLI::Option* fleet = c->add_option("--fleet", o->req.fleet_path, "Fleet YAML (sites and pools)");
+  c->add_option("--openb-nodes", o->req.openb_nodes_path, "Use an openb node list as the fleet instead")->excludes(fleet);
   c->add_option("--tenants", o->req.tenants_path, "Tenants YAML (default: one general tenant)");
   c->add_option("--jobs", o->req.jobs, "Trace file, or generate:llm-mix,jobs=N,seed=S[,load=L]")->required();
   c->add_option("--jobs-format", o->req.jobs_format, "Trace format: openb, philly, helios, acme, pai (pai: the job table or its folder)");
-  c->add_option("--policy", o->policy, cluster::kPolicyNames);
-  c->add_option("--compare-policies", o->compare, "Comma-separated policies to run side by side");
+  CLI::Option* policy = c->add_option("--policy", o->policy, cluster::kPolicyNames);
+  c->add_option("--compare-policies", o->compare, "Comma-separated policies to run side by side")->excludes(policy);
   c->add_option("--failures", o->req.failures, "Failure model of data/cluster/failures.yaml (none, llama3)");
   c->add_option("--seed", o->seed, "Seed of the failure process");
-  c->add_option("--backfill-depth", o->backfill_depth, "Jobs examined behind a blocked head per pass");
+  c->add_option("--backfill-depth", o->backfill_depth, "Jobs examined behind a blocked head per pass")
+      ->check(checked(kNonNegativeCount));
   c->add_flag("--residency-cost", o->residency_cost, "Also run with jp_restricted made unrestricted and compare");
   c->add_option("--report", o->report_dir, "Write CSV, JSON and SVG results into this folder");
   return [o] {
@@ -77,6 +79,7 @@ Runner add_cluster_command(CLI::App& app) {
       opt.restart_s = load_reliability(data_dir() + "/calibration/reliability.yaml").restart_s;
       const cluster::SimResult result = cluster::simulate(s.fleet, s.tenants, s.workload.jobs, opt);
       const cluster::FleetReport rep = cluster::summarize(s.fleet, s.tenants, s.workload.jobs, result, cluster::policy_name(p), s.failures.id);
+      if (!result.stopped.empty()) std::cerr << "clustertwin: warning: simulation stopped: " << result.stopped << "\n";
       std::cout << cluster::format_report_text(rep);
       const cluster::DelayComparison cmp = cluster::compare_recorded_delays(s.workload.jobs, result);
       if (cmp.jobs > 0)

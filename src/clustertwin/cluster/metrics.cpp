@@ -9,6 +9,7 @@
 #include "clustertwin/report/svg_plot.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/csv.hpp"
+#include "clustertwin/core/error.hpp"
 #include "clustertwin/core/units.hpp"
 
 namespace ct::cluster {
@@ -253,6 +254,7 @@ std::string format_report_text(const FleetReport& r) {
     o += fmt::format("  {:<22} {:>5} {:>7} {:>6.1f}% {:>14.1f} {:>14.1f} {:>14.1f} {:>12.1f}\n", s.id, s.jurisdiction, s.gpus, 100 * s.utilisation,
                      s.it_energy_kwh / 1e3, s.facility_energy_kwh / 1e3, s.cost_jpy / 1e6, s.co2_kg / 1e3);
   for (const std::string& x : r.rejected) o += "  rejected: " + x + "\n";
+  for (const std::string& w : r.warnings) o += "  warning: " + w + "\n";
   return o;
 }
 
@@ -306,7 +308,10 @@ std::string utilisation_by_tier_svg(const FleetReport& r) {
 }
 
 void write_report_dir(const std::string& dir, const FleetReport& r) {
-  std::filesystem::create_directories(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw InputError(dir, "--report", "cannot create the report folder" + (ec ? ": " + ec.message() : std::string()));
   const std::filesystem::path d(dir);
   write_file_atomically((d / "summary.json").string(), report_to_json(r).dump(2) + "\n");
   write_file_atomically((d / "tenants.csv").string(), groups_csv(r.tenants));

@@ -1,5 +1,7 @@
 #include "clustertwin/cluster/simulator.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -39,6 +41,8 @@ Policy parse_policy(const std::string& s) {
 namespace {
 
 constexpr double kNever = std::numeric_limits<double>::infinity();
+constexpr double kMinStallWindowS = 30 * 86400.0;      // see stall_window()
+constexpr double kMaxSimulatedS = 100 * 365 * 86400.0;  // no fleet study spans a century
 
 // Quota-priority classes, most urgent first. A running job keeps the class it started with.
 enum Class : int { kInternalInQuota = 0, kPartnerInQuota = 1, kGeneral = 2, kSpot = 3 };
@@ -106,6 +110,9 @@ class Simulator {
   void schedule_next_failure(double now);
   static bool preempts(Policy p);
   bool work_left() const { return next_arrival_ < jobs_.size() || pending_ > 0 || running_ > 0; }
+  double stall_window() const;
+  std::string why_stalled(double now, double last_progress_s, double window_s) const;
+  void stop(double now, const std::string& why);
 
   // ---- scheduling
   void schedule_pass(double now);
@@ -159,6 +166,7 @@ class Simulator {
   std::vector<long long> cumulative_gpus_;               // node i covers [cum[i-1], cum[i])
   std::size_t next_arrival_ = 0;
   int pending_ = 0, running_ = 0;
+  long long progress_ = 0;  // arrivals, finishes and rejections so far (the stall detector's clock)
   bool dirty_ = false;
 };
 
@@ -216,6 +224,7 @@ std::string Simulator::why_never_fits(const Job& j, std::uint64_t pools) const {
 
 void Simulator::arrive(int j) {
   const Job& job = jobs_[j];
+  ++progress_;
   const std::uint64_t pools = eligible_pools(job);
   job_pools_[j] = pools;
   std::string why = job.gpus <= 0 ? "asks for no GPUs" : why_never_fits(job, pools);
@@ -294,6 +303,7 @@ void Simulator::finish(int j, double now) {
   release(j, now);
   run_[j].state = State::done;
   run_[j].remaining_s = 0;
+  ++progress_;
   result_.jobs[j].finish_s = now;
   result_.makespan_s = std::max(result_.makespan_s, now);
 }
@@ -601,16 +611,58 @@ void Simulator::schedule_pass(double now) {
   }
 }
 
+// Failures that outpace the work (a high rate, long repairs, jobs without checkpoints) restart jobs
+// forever; the run then stops with the reason instead of never ending. Progress is a job arriving,
+// finishing or being rejected; the window is ten times the longest uninterrupted run plus a repair
+// and a restart, at least 30 days, so a slow but moving run is never cut.
+double Simulator::stall_window() const {
+  double longest_s = 0;
+  for (const Job& j : jobs_) longest_s = std::max(longest_s, j.run_time_s());
+  return std::max(kMinStallWindowS, 10 * (longest_s + opt_.failures.repair_s + opt_.restart_s));
+}
+
+std::string Simulator::why_stalled(double now, double last_progress_s, double window_s) const {
+  if (now - result_.timeline_origin_s > kMaxSimulatedS)
+    return fmt::format("simulated time passed {:.0f} years", kMaxSimulatedS / (365 * 86400.0));
+  if (!work_left() || now - last_progress_s <= window_s) return "";
+  return fmt::format("no job finished, arrived or was rejected for {:.0f} days of simulated time while {} jobs waited or ran "
+                     "(failures outpace progress: {:g} per GPU-hour, {:.0f} h repair)",
+                     (now - last_progress_s) / 86400, pending_ + running_, opt_.failures.per_gpu_hour,
+                     opt_.failures.repair_s / 3600);
+}
+
+// Ends the run at `now`: running jobs give back their GPUs (their time so far counted), and every
+// unfinished job is reported as rejected with the reason.
+void Simulator::stop(double now, const std::string& why) {
+  for (std::size_t j = 0; j < jobs_.size(); ++j) {
+    if (run_[j].state == State::running) release(static_cast<int>(j), now);
+    if (run_[j].state != State::running && run_[j].state != State::pending) continue;
+    run_[j].state = State::rejected;
+    result_.jobs[j].rejected = "not finished when the simulation stopped: " + why;
+  }
+  result_.makespan_s = std::max(result_.makespan_s, now);
+  result_.warnings.push_back("simulation stopped: " + why);
+  result_.stopped = why;
+}
+
 SimResult Simulator::run() {
   job_pools_.assign(jobs_.size(), 0);
   for (std::size_t i = 1; i < jobs_.size(); ++i)
     if (jobs_[i].submit_s < jobs_[i - 1].submit_s) throw std::logic_error("simulate: jobs must be sorted by submit time");
   result_.timeline_origin_s = jobs_.empty() ? 0.0 : jobs_.front().submit_s;
   schedule_next_failure(result_.timeline_origin_s);
+  const double stall_window_s = stall_window();
+  double last_progress_s = result_.timeline_origin_s;
+  long long progress_seen = 0;
   while (next_arrival_ < jobs_.size() || !events_.empty()) {
     const double t_arrival = next_arrival_ < jobs_.size() ? jobs_[next_arrival_].submit_s : kNever;
     const double t_event = events_.empty() ? kNever : events_.top().time_s;
     const double now = std::min(t_arrival, t_event);
+    if (progress_ != progress_seen) progress_seen = progress_, last_progress_s = now;
+    if (const std::string why = why_stalled(now, last_progress_s, stall_window_s); !why.empty()) {
+      stop(now, why);
+      break;
+    }
     // Everything that happens at `now` first, then one scheduling pass.
     while (!events_.empty() && events_.top().time_s == now) {
       const Event e = events_.pop();

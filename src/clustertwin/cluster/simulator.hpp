@@ -85,6 +85,7 @@ struct SimResult {
   long long residency_checks = 0;
   long long node_failures = 0;
   std::vector<std::string> warnings;
+  std::string stopped;  // non-empty: the run was ended early (no progress, or the time cap), and why
 };
 
 // `jobs` must be sorted by submit_s (job sources return them so).
