@@ -1,5 +1,7 @@
 #include "clustertwin/cluster/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -63,6 +65,13 @@ Scenario load_scenario(const ClusterRequest& req, const std::string& data_dir) {
     }
   } else {
     s.workload = read_trace(req.jobs_format, req.jobs, 0);
+    // An empty result from a non-empty file is almost always the wrong --jobs-format.
+    if (s.workload.jobs.empty())
+      throw InputError(req.jobs, "--jobs-format",
+                       fmt::format("no job could be read as a {} trace ({} rows skipped, {} warnings{}); check the format "
+                                   "({})", req.jobs_format, s.workload.skipped, s.workload.warnings.size(),
+                                   s.workload.warnings.empty() ? "" : ", first: " + s.workload.warnings.front(),
+                                   kTraceFormats));
     for (Job& j : s.workload.jobs) j.tenant = s.tenants.tenant_of(j.owner, j.name);
   }
   s.warnings.insert(s.warnings.end(), s.workload.warnings.begin(), s.workload.warnings.end());
