@@ -135,7 +135,9 @@ ModelSpec row_model(const Row& row, const Catalogs& cat, std::vector<std::string
     m.moe.num_experts = static_cast<int>(experts), m.moe.top_k = static_cast<int>(top_k);
     if (auto layers = row.integer("layers"); layers && *layers != m.layers)
       throw Unsupported{"layers column disagrees with the catalog model's layer plan"};
-  } else {
+  } else if (row.integer("layers") || row.integer("ffn_hidden") || row.integer("heads")) {
+    // The row's own dense shape replaces the catalog's; with none published the catalog model
+    // (hybrid layer plans such as Nemotron-3's Mamba/MoE pattern included) stays as it is.
     override_dim("layers", m.layers);
     override_dim("ffn_hidden", m.ffn_hidden);
     override_dim("heads", m.heads);
