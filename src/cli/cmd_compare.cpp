@@ -9,6 +9,7 @@
 #include "clustertwin/config/train_request.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/compare_report.hpp"
 
@@ -59,7 +60,7 @@ Runner add_compare_command(CLI::App& app) {
     }
     if (!o->plot.empty()) write_file_atomically(o->plot, compare_svg(runs));
     if (o->format == "json")
-      std::cout << compare_to_json(runs, site).dump(2) << "\n";
+      std::cout << json_text(compare_to_json(runs, site)) << "\n";
     else if (o->format == "csv")
       std::cout << compare_to_csv(runs, site);
     else

@@ -18,6 +18,7 @@
 #include "clustertwin/config/train_options.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/plan_report.hpp"
 #include "clustertwin/train/time_to_train.hpp"
@@ -130,7 +131,7 @@ Runner add_plan_command(CLI::App& app) {
     if (!o->out.empty()) write_plan_sqlite(o->out, req, r);
     if (!o->plot.empty()) write_file_atomically(o->plot, plan_svg(req, r));
     if (o->format == "json")
-      std::cout << plan_to_json(req, r).dump(2) << "\n";
+      std::cout << json_text(plan_to_json(req, r)) << "\n";
     else if (o->format == "csv")
       std::cout << plan_to_csv(req, r);
     else

@@ -14,6 +14,7 @@
 #include "clustertwin/config/train_options.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/serve/inference_cases.hpp"
@@ -115,7 +116,7 @@ std::string iterations_trace(const serve::ServingResult& r) {
     events.push_back({{"name", it.prefill_tokens > 0 ? "prefill+decode" : "decode"}, {"ph", "X"}, {"pid", 0}, {"tid", 0},
                       {"ts", it.start_s * 1e6}, {"dur", it.duration_s * 1e6},
                       {"args", {{"prefill_tokens", it.prefill_tokens}, {"decode_sequences", it.decode_sequences}}}});
-  return nlohmann::json{{"traceEvents", events}}.dump();
+  return json_text(nlohmann::json{{"traceEvents", events}}, -1);
 }
 
 }  // namespace
@@ -165,7 +166,7 @@ Runner add_serve_command(CLI::App& app) {
     w.duration_s = parse_duration_s(o->duration, "duration");
     const serve::ServingResult r = serve::simulate_serving(d, cat.calibration, serve::generate_requests(w));
     if (!o->trace.empty()) write_file_atomically(o->trace, iterations_trace(r));
-    std::cout << (o->format == "json" ? serving_to_json(d, r).dump(2) + "\n" : format_serving_text(d, r));
+    std::cout << (o->format == "json" ? json_text(serving_to_json(d, r)) + "\n" : format_serving_text(d, r));
     return 0;
   };
 }

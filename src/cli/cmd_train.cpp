@@ -7,6 +7,7 @@
 #include "clustertwin/config/train_request.hpp"
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/train_report.hpp"
 
@@ -82,7 +83,7 @@ Runner add_train_command(CLI::App& app) {
     // Write the trace first: if it fails, nothing is printed as if the run succeeded.
     if (!o->trace.empty()) write_file_atomically(o->trace, train_chrome_trace(r));
     if (o->format == "json")
-      std::cout << train_to_json(r).dump(2) << "\n";
+      std::cout << json_text(train_to_json(r)) << "\n";
     else
       std::cout << format_train_text(r);
     return 0;

@@ -10,6 +10,7 @@
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/error.hpp"
+#include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/units.hpp"
 
 namespace ct::cluster {
@@ -313,7 +314,7 @@ void write_report_dir(const std::string& dir, const FleetReport& r) {
   if (ec || !std::filesystem::is_directory(dir))
     throw InputError(dir, "--report", "cannot create the report folder" + (ec ? ": " + ec.message() : std::string()));
   const std::filesystem::path d(dir);
-  write_file_atomically((d / "summary.json").string(), report_to_json(r).dump(2) + "\n");
+  write_file_atomically((d / "summary.json").string(), json_text(report_to_json(r)) + "\n");
   write_file_atomically((d / "tenants.csv").string(), groups_csv(r.tenants));
   write_file_atomically((d / "tiers.csv").string(), groups_csv(r.tiers));
   write_file_atomically((d / "data_classes.csv").string(), groups_csv(r.data_classes));
