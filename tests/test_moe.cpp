@@ -302,3 +302,17 @@ TEST(ExpertParallel, DeduplicatedDispatchIsBoundByTheDistinctRemoteNodes) {
   EXPECT_NEAR(dedup, remote_copies_per_token(256, 8, 4, true) * tokens * token_bytes / nic, 1e-12);
   EXPECT_NEAR(flat / dedup, 6.0 / 2.7107, 1e-3);
 }
+
+TEST(ExpertParallel, DedupDispatchIsARunSettingThatShortensACrossNodeStep) {
+  TrainRequest r{.model = "deepseek-v3", .system = "dgx-b200", .gpus = 256, .pp = 8, .ep = 32, .global_batch = 256,
+                 .precision = "mxfp8", .recompute = "full"};
+  const TrainResult flat = simulate_training_step(ct::testing::scenario(r), catalogs().calibration, {.keep_timeline = false});
+  r.ep_dispatch = "dedup";
+  const TrainScenario s = ct::testing::scenario(r);
+  EXPECT_TRUE(s.layout.ep_node_dedup);
+  const TrainResult dedup = simulate_training_step(s, catalogs().calibration, {.keep_timeline = false});
+  EXPECT_LT(dedup.breakdown.ep_exposed_s, flat.breakdown.ep_exposed_s);
+  EXPECT_LE(dedup.step_time_s, flat.step_time_s);
+  r.ep_dispatch = "deepep";
+  EXPECT_THROW(ct::testing::scenario(r), InputError);
+}

@@ -73,6 +73,7 @@ Runner add_train_command(CLI::App& app) {
     set("--shard-group", req.shard_group, f.shard_group);
     set("--profile", req.profile, f.profile);
     set("--lora", req.lora, f.lora);
+    set("--ep-dispatch", req.ep_dispatch, f.ep_dispatch);
     if (o->no_sp) req.sequence_parallel = false;
     if (req.gpus <= 0) throw InputError(source, "gpus", "missing (--gpus)");
 

@@ -32,6 +32,10 @@ inline void add_workload_options(CLI::App* c, TrainRequest& r) {
                  "(Megatron-Core cpu_offloading_num_layers; Grace memory over NVLink-C2C on GB200/GB300)")->check(checked(kNonNegativeCount));
   c->add_option("--nic-gb-s", r.nic_gb_s,
                  "What-if: scale-out NIC line rate per NIC in GB/s (50 = ConnectX-7 400G, 100 = ConnectX-8 800G)")->check(checked(kNicGbPerSRule));
+  c->add_option("--ep-dispatch", r.ep_dispatch,
+                "MoE token dispatcher: alltoall (one send per routed copy, Megatron-Core's default) or dedup (one send per "
+                "destination node, fanned out over NVLink: the flex dispatcher with DeepEP / HybridEP)")
+      ->check(CLI::IsMember({"alltoall", "dedup"}));
   c->add_option("--zero", r.zero, "Data-parallel sharding: ddp, zero1 (distributed optimizer), zero2, zero3/fsdp");
 }
 

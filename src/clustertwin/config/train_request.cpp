@@ -34,7 +34,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   static const std::set<std::string> known = {
       "model", "system", "profile", "gpus", "tp", "pp", "vp", "cp", "ep", "etp", "micro_batch", "global_batch", "seq_len",
       "shard_group", "precision", "recompute", "zero", "sequence_parallel", "lora", "description", "label",
-      "moe_imbalance", "moe_capacity_factor", "optimizer_offload", "activation_offload_layers", "nic_gb_s"};
+      "moe_imbalance", "moe_capacity_factor", "optimizer_offload", "activation_offload_layers", "nic_gb_s", "ep_dispatch"};
   for (const auto& kv : n) {
     const auto key = kv.first.as<std::string>();
     if (!known.count(key)) throw InputError(path, key, "unknown field");
@@ -65,6 +65,7 @@ TrainRequest train_request_from_yaml(const YAML::Node& n, const std::string& pat
   r.zero = yaml_string_or(n, "zero", r.zero);
   r.sequence_parallel = yaml_bool_or(n, "sequence_parallel", r.sequence_parallel, path, "");
   r.lora = yaml_bool_or(n, "lora", r.lora, path, "");
+  r.ep_dispatch = yaml_string_or(n, "ep_dispatch", r.ep_dispatch);
   real("moe_imbalance", r.moe_imbalance, kMoeImbalanceRule);
   real("moe_capacity_factor", r.moe_capacity_factor, kMoeCapacityFactorRule);
   real("optimizer_offload", r.optimizer_offload, kOptimizerOffloadRule);
@@ -106,6 +107,9 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   l.sharding = parse_sharding(req.zero, source);
   l.sequence_parallel = req.sequence_parallel;
   l.lora = req.lora;
+  if (req.ep_dispatch != "alltoall" && req.ep_dispatch != "dedup")
+    throw InputError(source, "ep_dispatch", "'" + req.ep_dispatch + "': alltoall or dedup");
+  l.ep_node_dedup = req.ep_dispatch == "dedup";
   l.moe_imbalance = req.moe_imbalance;
   l.moe_capacity_factor = req.moe_capacity_factor;
   l.optimizer_offload = req.optimizer_offload;

@@ -21,6 +21,7 @@ struct TrainRequest {
   std::string precision = "bf16", recompute = "none", zero = "zero1";
   bool sequence_parallel = true;
   bool lora = false;
+  std::string ep_dispatch = "alltoall";  // MoE dispatcher: alltoall, or dedup (one send per destination node)
   double moe_imbalance = 1.0;
   double moe_capacity_factor = 0;  // 0: dropless
   double optimizer_offload = 0;    // share of the optimizer state in host memory
