@@ -26,9 +26,16 @@ static std::string field_name(const std::string& where, const std::string& key) 
   return where.empty() ? key : where + "." + key;
 }
 
+// node[key], once node is known to be a mapping: subscripting a scalar or a list throws inside yaml-cpp.
+static YAML::Node member(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& where) {
+  if (node.IsDefined() && !node.IsNull() && !node.IsMap())
+    throw InputError(file, where.empty() ? key : where, "must be a mapping of fields");
+  return node.IsMap() ? node[key] : YAML::Node();
+}
+
 double yaml_number(const YAML::Node& node, const std::string& key, const std::string& file,
                    const std::string& where) {
-  const YAML::Node v = node[key];
+  const YAML::Node v = member(node, key, file, where);
   if (!v || v.IsNull()) throw InputError(file, field_name(where, key), "missing");
   double x = 0;
   try {
@@ -41,7 +48,7 @@ double yaml_number(const YAML::Node& node, const std::string& key, const std::st
 
 double yaml_number_or(const YAML::Node& node, const std::string& key, double fallback,
                       const std::string& file, const std::string& where) {
-  const YAML::Node v = node[key];
+  const YAML::Node v = member(node, key, file, where);
   if (!v || v.IsNull()) return fallback;
   return yaml_number(node, key, file, where);
 }
@@ -53,12 +60,13 @@ int yaml_positive_int(const YAML::Node& node, const std::string& key, const std:
 
 std::string yaml_string(const YAML::Node& node, const std::string& key, const std::string& file,
                         const std::string& where) {
-  const YAML::Node v = node[key];
+  const YAML::Node v = member(node, key, file, where);
   if (!v || v.IsNull() || !v.IsScalar()) throw InputError(file, field_name(where, key), "missing");
   return v.as<std::string>();
 }
 
 std::string yaml_string_or(const YAML::Node& node, const std::string& key, const std::string& fallback) {
+  if (!node.IsMap()) return fallback;  // a required field of the same node names the problem
   const YAML::Node v = node[key];
   if (!v || v.IsNull() || !v.IsScalar()) return fallback;
   return v.as<std::string>();
@@ -66,7 +74,7 @@ std::string yaml_string_or(const YAML::Node& node, const std::string& key, const
 
 bool yaml_bool_or(const YAML::Node& node, const std::string& key, bool fallback, const std::string& file,
                   const std::string& where) {
-  const YAML::Node v = node[key];
+  const YAML::Node v = member(node, key, file, where);
   if (!v || v.IsNull()) return fallback;
   try {
     return v.as<bool>();

@@ -70,6 +70,16 @@ class Row : public CsvRowView {
     return x;
   }
   long long integer_or(const char* col, long long fallback) const { return integer(col).value_or(fallback); }
+  // A layout or batch count: positive and small enough for the simulator's int fields.
+  int count_or(const char* col, long long fallback) const {
+    const long long v = integer(col).value_or(fallback);
+    if (v <= 0 || v > (1LL << 30)) throw Unsupported{fmt::format("{} {} is not a positive count", col, v)};
+    return static_cast<int>(v);
+  }
+  int required_count(const char* col) const {
+    if (!integer(col)) throw Unsupported{fmt::format("{} not published", col)};
+    return count_or(col, 0);
+  }
   long long required(const char* col) const {
     auto v = integer(col);
     if (!v) throw Unsupported{fmt::format("{} not published", col)};
@@ -197,20 +207,20 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     s.profile = cat_.profile(dp_mode->profile);
 
     ParallelLayout& l = s.layout;
-    l.gpus = static_cast<int>(row.required("num_gpus"));
+    l.gpus = row.required_count("num_gpus");
     // No published layout: the planner's fastest under the published constraints, as a tuned submitter runs it.
     const bool search_layout = !row.integer("tp") && !row.integer("pp") && !row.integer("dp");
-    l.tp = static_cast<int>(row.integer_or("tp", 1));
-    l.pp = static_cast<int>(row.integer_or("pp", 1));
-    l.vp = static_cast<int>(row.integer_or("vp", 1));
-    l.cp = static_cast<int>(row.integer_or("cp", 1));
-    l.ep = static_cast<int>(row.integer_or("ep", 1));
-    l.seq_len = row.required("seq_len");
+    l.tp = row.count_or("tp", 1);
+    l.pp = row.count_or("pp", 1);
+    l.vp = row.count_or("vp", 1);
+    l.cp = row.count_or("cp", 1);
+    l.ep = row.count_or("ep", 1);
+    l.seq_len = row.required_count("seq_len");
     // Blank micro-batch: the stacks' default of 1, unless neither batch size is published and a
     // pipeline needs micro-batches to fill it.
     if (!row.integer("micro_batch") && !row.integer("global_batch") && row.integer_or("pp", 1) > 1)
       throw Unsupported{"micro_batch and global_batch not published for a pipelined run"};
-    l.micro_batch = static_cast<int>(row.integer_or("micro_batch", 1));
+    l.micro_batch = row.count_or("micro_batch", 1);
     l.precision = *precision;
     l.recompute = *recompute;
     l.sharding = dp_mode->sharding;
@@ -226,7 +236,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     const long long model_parallel = 1LL * l.tp * l.pp * l.cp;
     const long long dp = l.gpus % model_parallel == 0 ? l.gpus / model_parallel : 0;
     // No published global batch: one micro-batch per replica (no gradient accumulation).
-    l.global_batch = static_cast<int>(row.integer_or("global_batch", dp * l.micro_batch));
+    l.global_batch = row.count_or("global_batch", dp * l.micro_batch);
     if (l.shard_group == dp) l.shard_group = 0;
     if (search_layout && !row.integer("global_batch"))
       throw Unsupported{"parallel layout and global_batch not published: nothing to search under"};
