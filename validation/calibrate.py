@@ -28,8 +28,8 @@ import math
 import re
 import subprocess
 
-DEVICES = "data/calibration/devices.yaml"
-PROFILES = "data/calibration/profiles.yaml"
+BINARY = "build/clustertwin"
+DATA = "data"  # --data: fit a copy of the data directory instead of the shipped one
 CASES = "data/measured/measured_training.csv"
 PRED = "/tmp/clustertwin-calibrate.csv"
 
@@ -39,6 +39,14 @@ GENERATIONS = {
     "blackwell": ["b200", "gb200"],
     "blackwell-ultra": ["b300", "gb300"],
 }
+
+
+def devices():
+    return f"{DATA}/calibration/devices.yaml"
+
+
+def profiles():
+    return f"{DATA}/calibration/profiles.yaml"
 
 
 def set_block_field(path, block_key, block_id, field, value):
@@ -68,15 +76,15 @@ class Param:
 def generation_param(gen):
     gpus = GENERATIONS[gen]
     return Param(f"sustained_tensor_fraction[{gen}]",
-                 lambda: get_block_field(DEVICES, "gpu", gpus[0], "sustained_tensor_fraction"),
-                 lambda v: [set_block_field(DEVICES, "gpu", g, "sustained_tensor_fraction", v) for g in gpus],
+                 lambda: get_block_field(devices(), "gpu", gpus[0], "sustained_tensor_fraction"),
+                 lambda v: [set_block_field(devices(), "gpu", g, "sustained_tensor_fraction", v) for g in gpus],
                  0.3, 1.0)
 
 
 def profile_param(profile, field, lo, hi):
     return Param(f"{profile}.{field}",
-                 lambda: get_block_field(PROFILES, "name", profile, field),
-                 lambda v: set_block_field(PROFILES, "name", profile, field, v), lo, hi)
+                 lambda: get_block_field(profiles(), "name", profile, field),
+                 lambda v: set_block_field(profiles(), "name", profile, field, v), lo, hi)
 
 
 def attention_param(kernel):
@@ -84,21 +92,21 @@ def attention_param(kernel):
     pattern = re.compile(rf"({kernel}: {{fwd: )([0-9.]+)(, bwd: )([0-9.]+)(}})")
 
     def get():
-        m = pattern.search(open(DEVICES).read())
+        m = pattern.search(open(devices()).read())
         return float(m.group(2))
 
     def set_(fwd):
-        text = open(DEVICES).read()
+        text = open(devices()).read()
         scale = fwd / get()
         text = pattern.sub(lambda m: f"{m.group(1)}{float(m.group(2)) * scale:.3g}{m.group(3)}"
                                      f"{float(m.group(4)) * scale:.3g}{m.group(5)}", text)
-        open(DEVICES, "w").write(text)
+        open(devices(), "w").write(text)
 
     return Param(f"attention[{kernel}].fwd (all GPUs, bwd scaled alike)", get, set_, 0.2, 0.9)
 
 
 def runtime_param(block, field, lo, hi):
-    path = "data/calibration/runtime.yaml"
+    path = f"{DATA}/calibration/runtime.yaml"
     pattern = re.compile(rf"(?m)^(  {field}: )([0-9.eE+-]+)$")
 
     def get():
@@ -114,15 +122,16 @@ def runtime_param(block, field, lo, hi):
 EXCLUDE = []        # sources held out of the fit (substring match), for generalisation checks
 EXCLUDE_NOTES = []  # rows whose notes contain one of these (e.g. a container release) held out
 EXCLUDE_MODELS = []  # models held out (exact name in the model column)
+EXCLUDE_FAMILIES = []  # models held out by regular expression on the model column (leave-one-family-out)
 
 
 def objective():
-    subprocess.run(["build/clustertwin", "validate", "training", "--cases", CASES, "--out", PRED],
+    subprocess.run([BINARY, "--data", DATA, "validate", "training", "--cases", CASES, "--out", PRED],
                    check=True, capture_output=True)
     errs = []
     for r in csv.DictReader(open(PRED)):
         if r["status"] != "ok" or any(x in r["source"] for x in EXCLUDE) or any(x in r["notes"] for x in EXCLUDE_NOTES) \
-                or r["model"] in EXCLUDE_MODELS:
+                or r["model"] in EXCLUDE_MODELS or any(re.search(f, r["model"]) for f in EXCLUDE_FAMILIES):
             continue
         if r["metric"] not in ("tokens_per_sec_per_gpu", "iteration_time_s"):
             continue
@@ -131,6 +140,7 @@ def objective():
 
 
 def main():
+    global DATA, PRED, BINARY
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--exclude-source", action="append", default=[],
@@ -139,6 +149,11 @@ def main():
                     help="hold rows whose notes contain this text (e.g. 'container 26.02') out of the fit (repeatable)")
     ap.add_argument("--exclude-model", action="append", default=[],
                     help="hold rows of this model (exact name in the model column) out of the fit (repeatable)")
+    ap.add_argument("--exclude-family", action="append", default=[],
+                    help="hold rows whose model matches this regular expression out of the fit (repeatable)")
+    ap.add_argument("--data", default="data", help="data directory to fit (its calibration files are rewritten)")
+    ap.add_argument("--binary", default=BINARY, help="the clustertwin executable")
+    ap.add_argument("--pred", default=PRED, help="where the validator writes its predictions during the fit")
     ap.add_argument("--keep-attention", action="store_true",
                     help="leave the attention fractions as they are (they trade off against the sustained tensor "
                          "fraction along a flat valley of the objective)")
@@ -146,6 +161,8 @@ def main():
     EXCLUDE.extend(args.exclude_source)
     EXCLUDE_NOTES.extend(args.exclude_notes)
     EXCLUDE_MODELS.extend(args.exclude_model)
+    EXCLUDE_FAMILIES.extend(args.exclude_family)
+    DATA, PRED, BINARY = args.data, args.pred, args.binary
     params = [generation_param(g) for g in GENERATIONS]
     if not args.keep_attention:
         params += [attention_param("flash2"), attention_param("native")]

@@ -297,6 +297,45 @@ def coverage_section(rows, baseline):
     return md
 
 
+FAMILY_PATTERNS = [  # model column -> family, MoE and hybrid-MoE families first
+    ("DeepSeek-V3", r"^DeepSeek-V3"), ("DeepSeek-V4", r"^DeepSeek-V4"), ("Kimi-K2", r"^Kimi-K2"),
+    ("Qwen3 MoE", r"^Qwen3-\d+B-A\d+B"), ("GPT-OSS", r"^GPT-OSS"), ("Mixtral", r"^Mixtral"),
+    ("Llama 4", r"^Llama-4"), ("Nemotron-3 (hybrid MoE)", r"^Nemotron-3"),
+]
+
+
+def family_of(model):
+    for name, pattern in FAMILY_PATTERNS:
+        if re.search(pattern, model):
+            return name
+    return None
+
+
+def platform_of(gpu):
+    m = re.search(r"\b(GB300|GB200|B300|B200|H200|H100|A100)\b", gpu)
+    return m.group(1) if m else gpu
+
+
+def family_section(rows):
+    """MoE families by platform (in-sample), and leave-one-family-out beside in-sample."""
+    primary = [r for r in rows if r.metric in PRIMARY and family_of(r["model"])]
+    md = ["## MoE and hybrid-MoE families", "",
+          "Primary metrics, by model family and platform (GPU), in-sample (the calibration saw these rows).", ""]
+    md += grouped_table(primary, lambda r: f"{family_of(r['model'])} · {platform_of(r['gpu'])}", "family · platform")
+    try:
+        with open("validation/holdout_by_family.csv", newline="", encoding="utf-8") as f:
+            held = list(csv.DictReader(f))
+    except FileNotFoundError:
+        return md
+    md += ["", "Leave-one-family-out (`validation/holdout.py`): the calibration refitted without the family's "
+           "rows (coordinate descent from the shipped constants, attention fractions kept), then the family "
+           "predicted with those constants. Median APE over its ok rows.", ""]
+    md += table(["family", "rows", "in-sample median APE", "held-out median APE", "held-out mean APE"],
+                [[h["family"], h["rows"], h["in_sample_median_ape"] + "%", h["held_out_median_ape"] + "%",
+                  h["held_out_mean_ape"] + "%"] for h in held], ["l", "r", "r", "r", "r"])
+    return md
+
+
 def spearman(xs, ys):
     """Spearman rank correlation with average ranks for ties."""
     def ranks(v):
@@ -413,6 +452,7 @@ def render(rows, pred_path, baseline=None):
     md += ["", "## By model (dense)", "", "Dense rows, primary metrics.", ""]
     md += grouped_table(dense, lambda r: r["model"], "model")
     md += [""] + layout_ranking_section(rows)
+    md += [""] + family_section(rows)
     md += [""] + coverage_section(rows, baseline)
     md += [""] + worst_section(rows) + [""] + not_predicted_section(rows) + [""]
     return "\n".join(md), acc_lines
