@@ -353,3 +353,10 @@ TEST(SiteJurisdiction, CodesAndNamesNormalisedToIsoAlpha2) {
   EXPECT_THROW(jurisdiction_of("XX"), ct::InputError);
   EXPECT_THROW(jurisdiction_of("Japn"), ct::InputError);
 }
+
+TEST_F(BadInput, AnUnknownSystemInACompareFileIsBlamedOnThatFile) {
+  const std::string file = write("cmp.yaml", "model: llama3-8b\ngpus: 8\nsystems:\n  - system: dgx-h100\n  - system: no-such-node\n");
+  const CliResult r = run({"compare", file});
+  expect_bad_input(r, {file, "system", "no-such-node"});
+  EXPECT_EQ(r.err.find("systems.yaml:"), std::string::npos) << r.err;
+}

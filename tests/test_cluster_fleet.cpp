@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "clustertwin/cluster/simulator.hpp"
 #include "clustertwin/cluster/fleet.hpp"
 #include "clustertwin/cluster/job_sources.hpp"
 #include "clustertwin/cluster/tenants.hpp"
@@ -164,4 +165,19 @@ TEST(ClusterJobs, GeneratorSpecErrorsNameTheOption) {
   EXPECT_THROW(parse_generator_spec("generate:llm-mix,jobs=-5"), InputError);
   EXPECT_THROW(parse_generator_spec("generate:llm-mix,colour=blue"), InputError);
   EXPECT_THROW(parse_generator_spec("generate:llm-mix,load=0"), InputError);
+}
+
+TEST(FleetProgress, CountsJobEventsAndClosesAtTwoPerJob) {
+  const Workload w = read_openb_pods(kTraces + "openb_pod_list_default.csv", 0);
+  std::vector<std::string> warnings;
+  const Fleet f = fleet_from_openb_nodes(kTraces + "openb_node_list_gpu_node.csv", "CN", warnings);
+  SimOptions opt;
+  std::vector<std::pair<int, int>> calls;
+  opt.progress = [&](int done, int total) { calls.emplace_back(done, total); };
+  simulate(f, single_tenant("all"), w.jobs, opt);
+  ASSERT_GE(calls.size(), 2u);  // thousands of jobs: a call per 1,024 arrivals or ends, then the closing one
+  for (std::size_t i = 1; i < calls.size(); ++i) EXPECT_GE(calls[i].first, calls[i - 1].first);
+  const int total = 2 * static_cast<int>(w.jobs.size());
+  EXPECT_EQ(calls.back(), std::make_pair(total, total));
+  for (const auto& [done, all] : calls) EXPECT_EQ(all, total);
 }

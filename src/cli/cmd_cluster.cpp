@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/progress.hpp"
 #include "cli/number_flags.hpp"
 #include "clustertwin/cluster/metrics.hpp"
 #include "clustertwin/cluster/scenario.hpp"
@@ -75,6 +76,7 @@ Runner add_cluster_command(CLI::App& app) {
       opt.failures = s.failures;
       opt.seed = o->seed;
       opt.backfill_depth = o->backfill_depth;
+      if (s.workload.jobs.size() >= 10000) opt.progress = progress_bar(true, "job arrivals and ends");  // on a terminal only
       opt.multifactor = cluster::load_multifactor_config(data_dir() + "/cluster/slurm-multifactor.yaml");
       opt.restart_s = load_reliability(data_dir() + "/calibration/reliability.yaml").restart_s;
       const cluster::SimResult result = cluster::simulate(s.fleet, s.tenants, s.workload.jobs, opt);

@@ -658,7 +658,11 @@ SimResult Simulator::run() {
     const double t_arrival = next_arrival_ < jobs_.size() ? jobs_[next_arrival_].submit_s : kNever;
     const double t_event = events_.empty() ? kNever : events_.top().time_s;
     const double now = std::min(t_arrival, t_event);
-    if (progress_ != progress_seen) progress_seen = progress_, last_progress_s = now;
+    if (progress_ != progress_seen) {
+      if (opt_.progress && progress_ / 1024 != progress_seen / 1024)
+        opt_.progress(static_cast<int>(progress_), 2 * static_cast<int>(jobs_.size()));
+      progress_seen = progress_, last_progress_s = now;
+    }
     if (const std::string why = why_stalled(now, last_progress_s, stall_window_s); !why.empty()) {
       stop(now, why);
       break;
@@ -684,6 +688,7 @@ SimResult Simulator::run() {
     }
     schedule_pass(now);
   }
+  if (opt_.progress) opt_.progress(2 * static_cast<int>(jobs_.size()), 2 * static_cast<int>(jobs_.size()));  // closes the bar
   for (std::size_t j = 0; j < jobs_.size(); ++j)
     if (run_[j].state == State::pending || run_[j].state == State::running)
       throw std::logic_error("simulate: job '" + jobs_[j].name + "' neither finished nor rejected");

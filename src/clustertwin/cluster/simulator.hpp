@@ -25,6 +25,7 @@
 //                   PriorityMaxAge keep that order); across tenants the exact priority decides
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ struct SimOptions {
   // Jobs examined behind a blocked head per scheduling pass (Slurm's bf_max_job_test plays the
   // same role); bounds the cost of a pass on a long queue.
   int backfill_depth = 100;
+  // Progress of a long replay: job events so far (each job arrives, then ends) of 2 per job.
+  std::function<void(int done, int total)> progress;
   // Test hook only: drop the residency filter from placement so that the invariant check itself
   // can be shown to fire. Never set outside tests.
   bool test_only_drop_residency_filter = false;

@@ -82,7 +82,13 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
   if (req.system.empty()) throw InputError(source, "system", "missing");
   TrainScenario s;
   s.model = cat.model(req.model, assumptions);
-  s.system = cat.system(req.system, assumptions);
+  try {
+    s.system = cat.system(req.system, assumptions);
+  } catch (const InputError& e) {
+    // An unknown id is the request's mistake, not the shipped catalog's: name where it was written.
+    if (e.field() == "system") throw InputError(source, "system", e.reason());
+    throw;
+  }
   // Flags and files were checked as they were read; a request built in code is checked here too.
   check_number(req.moe_imbalance, kMoeImbalanceRule, source, "moe_imbalance");
   check_number(req.moe_capacity_factor, kMoeCapacityFactorRule, source, "moe_capacity_factor");
