@@ -14,39 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_run.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'')
-      q.append("'\\''");
-    else
-      q.push_back(c);
-  }
-  q.push_back('\'');
-  return q;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int count_lines(const std::string& s) {
-  // Lines of text; a final line without '\n' counts too.
-  if (s.empty()) return 0;
-  return static_cast<int>(std::count(s.begin(), s.end(), '\n')) + (s.back() == '\n' ? 0 : 1);
-}
+using Result = ct::testing::CliResult;
+using ct::testing::count_lines;
+using ct::testing::shell_quote;
+using ct::testing::slurp;
 
 class Cli : public ::testing::Test {
  protected:
@@ -58,26 +35,7 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Result run(const std::vector<std::string>& args) {
-    std::string cmd = quote(CLUSTERTWIN_BINARY);
-    for (const auto& a : args) {
-      cmd.append(" ");
-      cmd.append(quote(a));
-    }
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    cmd.append(" >");
-    cmd.append(quote(out.string()));
-    cmd.append(" 2>");
-    cmd.append(quote(err.string()));
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
+  Result run(const std::vector<std::string>& args) { return ct::testing::run_cli(args, dir_); }
 
   std::string write(const std::string& name, const std::string& text) {
     const fs::path p = dir_ / name;
