@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   ct::cli::Runner serve = ct::cli::add_serve_command(app);
   ct::cli::Runner serve_plan = ct::cli::add_serve_plan_command(app);
   ct::cli::Runner cluster = ct::cli::add_cluster_command(app);
+  ct::cli::Runner calibrate = ct::cli::add_calibrate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "serve") return serve();
       if (sub->get_name() == "serve-plan") return serve_plan();
       if (sub->get_name() == "cluster") return cluster();
+      if (sub->get_name() == "calibrate") return calibrate();
     }
   } catch (const ct::InputError& e) {
     std::cerr << "clustertwin: error: " << e.what() << "\n";

@@ -170,12 +170,15 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
       cached = cache_.emplace(key, best_throughput(base, q, cat_.calibration, EngineLimits::from(serving_))).first;
     }
     const CapacityAnswer& a = cached->second;
-    if (!a.feasible) return {"infeasible", a.reason, 0, "", ""};
+    if (!a.feasible) return {"infeasible", a.reason, 0, "", "", {}};
     const double system_tokens_per_s = a.output_tokens_per_s_per_gpu * q.gpus;
     const double predicted = metric == "tokens_per_sec" ? system_tokens_per_s : a.output_tokens_per_s_per_gpu;
-    return {"ok", fmt::format("TP{} PP{} x {} replicas", a.tp, a.pp, a.replicas), predicted, "", ""};
+    CaseResult ok{"ok", fmt::format("TP{} PP{} x {} replicas", a.tp, a.pp, a.replicas), predicted, "", "", {}};
+    const char* scenario_name = scenario == Scenario::Offline ? "offline" : scenario == Scenario::Server ? "server" : "interactive";
+    ok.cls = comparable_class("serving", sys.gpu, cat_.model(*model_id), *precision, scenario_name);
+    return ok;
   } catch (const Unsupported& u) {
-    return {"unsupported", u.reason, 0, "", ""};
+    return {"unsupported", u.reason, 0, "", "", {}};
   }
 }
 

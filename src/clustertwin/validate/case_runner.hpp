@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "clustertwin/accuracy/prediction_range.hpp"
 #include "clustertwin/core/csv.hpp"
 
 namespace ct {
@@ -18,6 +19,7 @@ struct CaseResult {
   // the row does not say (e.g. "A100 SXM 80GB (memory not stated)").
   std::string resolution;
   std::string assumptions;
+  ComparableClass cls;  // which measured runs are comparable (for ranges), when predicted
 };
 
 struct CaseSummary {

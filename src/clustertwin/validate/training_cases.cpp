@@ -266,6 +266,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     }
     CaseResult out;
     out.status = res.feasible ? "ok" : "infeasible";
+    out.cls = comparable_class("training", s.system.gpu, s.model, l.precision, s.profile.name);
     out.reason = res.feasible ? "" : res.infeasible_reason;
     if (res.feasible && res.scenario.layout.activation_offload_layers > 0)
       out.reason = fmt::format("recompute not published; assumed none with the activations of {} layers per stage "
@@ -301,7 +302,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     }
     return out;
   } catch (const Unsupported& u) {
-    return {"unsupported", u.reason, 0, "", ""};
+    return {"unsupported", u.reason, 0, "", "", {}};
   }
 }
 
