@@ -10,6 +10,7 @@ The acceptance lines are also printed to stdout.
 import argparse
 import collections
 import csv
+import json
 import math
 import re
 import statistics
@@ -424,6 +425,96 @@ def layout_ranking_section(rows):
     return md
 
 
+HELDOUT = "validation/heldout_training.csv"   # `clustertwin calibrate --holdout source --predictions`
+FIT_REPORT = "data/calibration/fit_report.json"
+
+
+def median_ape(pairs):
+    e = sorted(abs(p / m - 1) for p, m in pairs)
+    return statistics.median(e) * 100 if e else float("nan")
+
+
+def cross_validated_section():
+    """Leave-one-source-out error beside in-sample, overall and by source, GPU generation and model class."""
+    try:
+        held = list(csv.DictReader(open(HELDOUT, newline="", encoding="utf-8")))
+        fit = json.load(open(FIT_REPORT, encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    held = [h for h in held if h["predicted_held_out"] and h["metric"] in PRIMARY + ("tflops_per_gpu", "mfu")]
+
+    def row(label, hs):
+        ins = [(float(h["predicted_fitted"]), float(h["value"])) for h in hs]
+        out = [(float(h["predicted_held_out"]), float(h["value"])) for h in hs]
+        w25 = sum(abs(p / m - 1) <= 0.25 for p, m in out) / len(out) * 100
+        return [label, str(len(hs)), f"{median_ape(ins):.1f}%", f"{median_ape(out):.1f}%", f"{w25:.0f}%"]
+
+    def grouped(key):
+        groups = collections.defaultdict(list)
+        for h in held:
+            groups[key(h)].append(h)
+        return [row(k, v) for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
+
+    hdr = ["group", "rows", "in-sample median APE", "leave-one-source-out median APE", "held-out within 25%"]
+    al = ["l", "r", "r", "r", "r"]
+    md = ["## Cross-validated error (the headline)", "",
+          "`clustertwin calibrate --holdout source --from-prior` refits every constant of "
+          "`data/calibration/fit.yaml` without each source, starting from round priors, and predicts that "
+          "source with the refitted constants: the error a new cluster's runs should expect. In-sample is the "
+          f"fit on every source (the shipped constants). Rate metrics (tokens/s, iteration time, TFLOP/s, MFU); "
+          f"input `{HELDOUT}`.", ""]
+    md += table(hdr, [row("all", held)], al)
+    md += ["", "By GPU generation:", ""] + table(hdr, grouped(lambda h: h["generation"]), al)
+    md += ["", "By model class:", ""] + table(hdr, grouped(lambda h: h["model_class"]), al)
+    md += ["", "By source:", ""] + table(hdr, grouped(lambda h: short(h["source"])), al)
+    rng = fit.get("ranges", {})
+    md += ["", "### Ranges", "",
+           f"Every `train` and `serve-plan` figure carries an {rng.get('nominal_coverage', 0.8) * 100:.0f}% range drawn "
+           "from the held-out errors of comparable measured runs (`data/calibration/residuals.csv`: same GPU "
+           "generation, model class, precision class and stack, broader when fewer than 20 runs match), "
+           "widened by a factor fitted so that held-out sources are covered. Coverage below is nested: each "
+           "source is scored with ranges built and widened without it.", ""]
+    md += table(["domain", "runs", "sources", "width factor", "leave-one-source-out coverage of the 80% range"],
+                [[d, str(v["runs"]), str(v["sources"]), f"{v['width_scale']:.2f}",
+                  f"{v['leave_one_source_out_coverage'] * 100:.1f}%"]
+                 for d, v in rng.items() if isinstance(v, dict)], ["l", "r", "r", "r", "r"])
+    return md + [""]
+
+
+def drift_section(rows):
+    """Same configuration measured under several software releases: the spread a container upgrade moves."""
+    groups = collections.defaultdict(list)
+    for r in rows:
+        if r.metric not in PRIMARY or not num(r["value"]):
+            continue
+        key = (r["model"], r["gpu"], r["num_gpus"], r["tp"], r["pp"], r["ep"], r["precision"], r["global_batch"], r.metric)
+        groups[key].append(r)
+    out = []
+    for key, rs in groups.items():
+        releases = {}
+        for r in rs:
+            if release_of(r):
+                releases.setdefault(release_of(r), []).append(num(r["value"]))
+        if len(releases) < 2:
+            continue
+        vals = {k: statistics.fmean(v) for k, v in releases.items()}
+        lo, hi = min(vals.values()), max(vals.values())
+        out.append((hi / lo, key, vals))
+    out.sort(key=lambda t: -t[0])
+    md = ["## Version drift", "",
+          "Configurations measured under several software releases (same model, GPU, GPU count, layout, "
+          f"precision, batch and metric): {len(out)} of them. The spread is what the software stack alone moves; "
+          "the twin's constants are one per stack, so this spread bounds how closely any single fit can follow "
+          "every release.", ""]
+    if out:
+        spreads = sorted(t[0] for t in out)
+        md += [f"Median max/min ratio across releases {statistics.median(spreads):.2f}x, largest {spreads[-1]:.2f}x.", ""]
+        md += table(["model", "gpu", "GPUs", "precision", "metric", "releases (value)", "max/min"],
+                    [[k[0], k[1], k[2], k[6], k[8], "; ".join(f"{rel}: {v:.4g}" for rel, v in sorted(vals.items())),
+                      f"{ratio:.2f}x"] for ratio, k, vals in out[:15]], ["l", "l", "r", "l", "l", "l", "r"])
+    return md + [""]
+
+
 def render(rows, pred_path, baseline=None):
     metrics = collections.Counter(r.metric for r in rows)
     md = ["# clustertwin training validation report", "",
@@ -434,6 +525,7 @@ def render(rows, pred_path, baseline=None):
           "`value`, `notes` or `source`, which are used only here to score them.", "",
           "Rows by metric: " + ", ".join(f"`{m}` {n}" for m, n in sorted(metrics.items())) + ".", ""]
 
+    md += cross_validated_section()
     acc_md, acc_lines = acceptance_section(rows)
     md += acc_md
 
@@ -454,6 +546,7 @@ def render(rows, pred_path, baseline=None):
     md += [""] + layout_ranking_section(rows)
     md += [""] + family_section(rows)
     md += [""] + coverage_section(rows, baseline)
+    md += [""] + drift_section(rows)
     md += [""] + worst_section(rows) + [""] + not_predicted_section(rows) + [""]
     return "\n".join(md), acc_lines
 

@@ -2,6 +2,7 @@
 // serving simulator (src/clustertwin/serve/).
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/number_flags.hpp"
 #include "cli/progress.hpp"
+#include "clustertwin/accuracy/prediction_range.hpp"
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/config/train_options.hpp"
 #include "clustertwin/core/atomic_file.hpp"
@@ -204,6 +206,7 @@ Runner add_serve_plan_command(CLI::App& app) {
                              q.slo.tpot_p99_s * 1e3);
     std::stringstream ss(o->systems);
     int feasible = 0;
+    const HeldOutErrors errors = HeldOutErrors::load(cat.data_dir);
     for (std::string id; std::getline(ss, id, ',');) {
       const SystemSpec& sys = cat.hardware.system(id);
       const serve::ReplicaSpec base{model, sys, 1, 1, parse_weights(o->precision), parse_kv_bytes(o->kv_cache)};
@@ -217,6 +220,16 @@ Runner add_serve_plan_command(CLI::App& app) {
       std::cout << fmt::format("  {:<14} {} replicas of TP {} x PP {} = {} GPUs ({:.2f} requests/s each); ${:.0f}/h, ${:.3f} per million output tokens, <= {:.2f} J per token\n",
                                id, p.replicas, p.tp, p.pp, p.gpus, p.max_rps_per_replica, p.usd_per_hour,
                                p.usd_per_million_output_tokens, p.joules_per_output_token);
+      // GPUs needed scale inversely with the per-replica capacity, whose range the held-out serving errors give.
+      const PredictionRange range = errors.range(comparable_class("serving", sys.gpu, model, base.weights, "server"));
+      if (range.available()) {
+        const int per_replica = p.gpus / p.replicas;
+        auto gpus_at = [&](double factor) {
+          return static_cast<int>(std::ceil(q.load_rps / (p.max_rps_per_replica * factor) - 1e-9)) * per_replica;
+        };
+        std::cout << fmt::format("  {:<14} {:.0f}% range {}-{} GPUs ({})\n", "", range.coverage * 100,
+                                 gpus_at(range.fast_factor), gpus_at(range.slow_factor), range.describe());
+      }
     }
     if (feasible == 0) throw InputError("command line", "slo", "no system meets the SLO with any layout tried");
     return 0;

@@ -83,10 +83,11 @@ Runner add_train_command(CLI::App& app) {
     const TrainResult r = simulate_training_step(s, cat.calibration, {.keep_timeline = !o->trace.empty()});
     // Write the trace first: if it fails, nothing is printed as if the run succeeded.
     if (!o->trace.empty()) write_file_atomically(o->trace, train_chrome_trace(r));
+    const PredictionRange range = training_range(HeldOutErrors::load(cat.data_dir), s);
     if (o->format == "json")
-      std::cout << json_text(train_to_json(r)) << "\n";
+      std::cout << json_text(train_to_json(r, range)) << "\n";
     else
-      std::cout << format_train_text(r);
+      std::cout << format_train_text(r, range);
     return 0;
   };
 }

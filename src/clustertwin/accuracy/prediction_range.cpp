@@ -49,7 +49,7 @@ bool matches(const ComparableClass& a, const ComparableClass& b, int keys) {
 
 std::string PredictionRange::describe() const {
   if (!available()) return "no range: too few comparable measured runs";
-  return fmt::format("{:.0f}% range from {} comparable measured runs ({})", coverage * 100, runs, basis);
+  return fmt::format("from the held-out errors of {} comparable measured runs: {}", runs, basis);
 }
 
 HeldOutErrors HeldOutErrors::load(const std::string& data_dir) {
@@ -101,7 +101,7 @@ PredictionRange HeldOutErrors::range(const ComparableClass& c, const std::string
     for (const HeldOutError& x : errors_)
       if (matches(x.cls, c, keys) && (exclude_source.empty() || x.source != exclude_source)) e.push_back(x.log_error);
     const int n = static_cast<int>(e.size());
-    const int k = static_cast<int>(std::floor(tail * (n + 1)));
+    const int k = static_cast<int>(std::floor(tail * (n + 1) + 1e-9));  // 0.1 * 20 is 1.999.. in binary
     // The most specific class with enough runs; the broadest one as long as any interval exists.
     if (k < 1 || (n < policy_.min_runs && keys > 0)) continue;
     std::sort(e.begin(), e.end());

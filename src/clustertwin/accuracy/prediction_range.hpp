@@ -51,7 +51,7 @@ struct PredictionRange {
   // energy, cost, GPUs needed), which scales inversely.
   std::pair<double, double> of_rate(double predicted) const { return {predicted * slow_factor, predicted * fast_factor}; }
   std::pair<double, double> of_time(double predicted) const { return {predicted / fast_factor, predicted / slow_factor}; }
-  // "80% range from 143 comparable measured runs (same GPU generation, model class, precision, stack)"
+  // "from the held-out errors of 143 comparable measured runs: same GPU generation, model class, ..."
   std::string describe() const;
 };
 

@@ -476,13 +476,12 @@ void write_calibrated_data(const CalibrationOptions& opt, const CalibrationResul
   // Build the folder beside its destination, then move it there: no half-written output.
   fs::path target = fs::absolute(out_dir).lexically_normal();
   if (target.filename().empty()) target = target.parent_path();  // "my-data/"
-  const fs::path staging = in_place ? target / "calibration" / ".calibrate-staging"
+  const fs::path staging = in_place ? target / ".calibrate-staging"
                                     : target.parent_path() / fmt::format(".{}.calibrate-staging", target.filename().string());
   fs::remove_all(staging);
   if (in_place) {
     fs::create_directories(staging);
     fs::copy(target / "calibration", staging / "calibration", fs::copy_options::recursive);
-    fs::remove_all(staging / "calibration" / ".calibrate-staging");
   } else {
     copy_data_folder(opt.data_dir, staging);
   }

@@ -53,7 +53,11 @@ std::vector<std::pair<std::string, double>> memory_rows(const MemoryBreakdown& m
 
 }  // namespace
 
-std::string format_train_text(const TrainResult& r) {
+PredictionRange training_range(const HeldOutErrors& errors, const TrainScenario& s) {
+  return errors.range(comparable_class("training", s.system.gpu, s.model, s.layout.precision, s.profile.name));
+}
+
+std::string format_train_text(const TrainResult& r, const PredictionRange& range) {
   const auto& s = r.scenario;
   const auto& l = s.layout;
   std::string o;
@@ -69,6 +73,12 @@ std::string format_train_text(const TrainResult& r) {
                        : "",
                    sharding_name(l), s.profile.name);
   o += fmt::format("  step time         {:>10.3f} s\n", r.step_time_s);
+  if (r.feasible && range.available()) {
+    const auto [lo, hi] = range.of_time(r.step_time_s);
+    const auto [tlo, thi] = range.of_rate(r.tokens_per_s_per_gpu);
+    o += fmt::format("  {:.0f}% range         {:.3f}-{:.3f} s, {:.0f}-{:.0f} tokens/s/GPU\n                    ({})\n",
+                     range.coverage * 100, lo, hi, tlo, thi, range.describe());
+  }
   o += fmt::format("  throughput        {:>10.0f} tokens/s/GPU   ({:.0f} tokens/s in all)\n", r.tokens_per_s_per_gpu,
                    r.tokens_per_s_per_gpu * l.gpus);
   o += fmt::format("  model FLOPs       {:>10.1f} TFLOP/s/GPU    (Megatron formula: 3 x forward, attention without\n"
@@ -93,7 +103,7 @@ std::string format_train_text(const TrainResult& r) {
   return o;
 }
 
-nlohmann::ordered_json train_to_json(const TrainResult& r) {
+nlohmann::ordered_json train_to_json(const TrainResult& r, const PredictionRange& range) {
   const auto& s = r.scenario;
   const auto& l = s.layout;
   nlohmann::ordered_json j;
@@ -113,6 +123,12 @@ nlohmann::ordered_json train_to_json(const TrainResult& r) {
   j["step_time_s"] = r.step_time_s;
   j["tokens_per_step"] = r.tokens_per_step;
   j["tokens_per_s_per_gpu"] = r.tokens_per_s_per_gpu;
+  if (r.feasible && range.available()) {
+    const auto [lo, hi] = range.of_time(r.step_time_s);
+    const auto [tlo, thi] = range.of_rate(r.tokens_per_s_per_gpu);
+    j["range"] = {{"coverage", range.coverage}, {"comparable_runs", range.runs}, {"basis", range.basis},
+                  {"step_time_s", {lo, hi}}, {"tokens_per_s_per_gpu", {tlo, thi}}};
+  }
   j["model_flops_per_step"] = r.model_flops_per_step;
   j["model_tflops_per_gpu"] = r.model_tflops_per_gpu;
   j["mfu"] = r.mfu;
