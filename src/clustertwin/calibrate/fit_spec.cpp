@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/error.hpp"
@@ -12,14 +10,6 @@
 
 namespace ct {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string regex_escape(const std::string& s) { return std::regex_replace(s, std::regex(R"([.^$|()\[\]{}*+?\\-])"), R"(\$&)"); }
 
@@ -108,7 +98,7 @@ FitSpec load_fit_spec(const std::string& path) {
 }
 
 double read_parameter(const FitParameter& p, const std::string& dir) {
-  const std::string path = dir + "/" + p.file, text = slurp(path);
+  const std::string path = dir + "/" + p.file, text = read_text_file(path);
   std::smatch m;
   switch (p.kind) {
     case FitParameter::Kind::InlineScale:
@@ -129,7 +119,7 @@ double read_parameter(const FitParameter& p, const std::string& dir) {
 
 void write_parameter(const FitParameter& p, const std::string& dir, double value) {
   const std::string path = dir + "/" + p.file;
-  std::string text = slurp(path);
+  std::string text = read_text_file(path);
   switch (p.kind) {
     case FitParameter::Kind::InlineScale: {
       const double scale = value / read_parameter(p, dir);

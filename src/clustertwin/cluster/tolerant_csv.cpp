@@ -57,13 +57,6 @@ bool parse_double(const std::string& s, double& out) {
   return ec == std::errc() && p == end && !s.empty() && std::isfinite(out);
 }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 CsvTable read_csv_lines_tolerant(const std::string& path, std::vector<std::string>& warnings,
                                  const std::vector<std::string>& header_if_missing) {

@@ -5,6 +5,8 @@
 // `header_if_missing`: for traces published without a header line (Alibaba PAI-2020 keeps its
 // headers in separate .header files); when the first line differs from it, it is data.
 #include <string>
+
+#include "clustertwin/core/atomic_file.hpp"
 #include <vector>
 
 #include "clustertwin/core/csv.hpp"
@@ -20,7 +22,6 @@ CsvTable parse_csv_lines_tolerant(const std::string& text, const std::string& so
 bool parse_int64(const std::string& s, long long& out);  // a whole decimal number
 bool parse_double(const std::string& s, double& out);    // a finite decimal number
 
-// The whole file as text; InputError if it cannot be opened.
-std::string read_text_file(const std::string& path);
+using ct::read_text_file;  // core/atomic_file.hpp
 
 }  // namespace ct::cluster

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "clustertwin/core/error.hpp"
 
@@ -125,6 +127,14 @@ void check_output_is_not_an_input(const std::string& output, const std::vector<s
     if (!in.empty() && fs::equivalent(output, in, ec) && !ec)
       throw InputError(output, field, "is also an input (" + in + "); refusing to overwrite it with results");
   }
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot open file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace ct

@@ -14,6 +14,9 @@ namespace ct {
 
 void write_file_atomically(const std::string& path, const std::string& content);
 
+// The whole file as text; InputError naming the path if it cannot be opened.
+std::string read_text_file(const std::string& path);
+
 // Refuses (InputError naming `field`) an output path that is the same file as one of the inputs
 // (std::filesystem::equivalent), e.g. `validate --cases X --out X`, which would overwrite the input
 // with the results.
