@@ -159,3 +159,80 @@ TEST(CompareCli, NicWhatIfExampleRuns) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines(r.out), 1 + 4);
 }
+
+// Ranges (issue 13): every command's JSON carries the same range fields, and every time-like figure
+// of one run takes the same factor as its step time (wall time, energy, cost scale with the step).
+namespace {
+
+// low / value and high / value of a ranged figure.
+std::pair<double, double> factors(const nlohmann::json& range, const char* field, double value) {
+  return {range[field][0].get<double>() / value, range[field][1].get<double>() / value};
+}
+
+}  // namespace
+
+TEST(RangeCli, CompareCarriesARangePerSystemInJsonAndCsv) {
+  const std::string args = "compare --model llama3-8b --systems dgx-h100,gb200-nvl72 --gpus 8 --global-batch 64 "
+                           "--seq-len 4096 --precision fp8 --format ";
+  const Output j = run(args + "json"), c = run(args + "csv");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const auto runs = nlohmann::json::parse(j.out);
+  for (const auto& r : runs) {
+    const auto& range = r["range"];
+    ASSERT_TRUE(range.is_object()) << r.dump();
+    EXPECT_DOUBLE_EQ(range["coverage"].get<double>(), 0.8);
+    EXPECT_GE(range["comparable_runs"].get<int>(), 20);
+    // A rate scales inversely to a time: low step time <-> high throughput.
+    const auto [t_lo, t_hi] = factors(range, "step_time_s", r["step_time_s"].get<double>());
+    const auto [r_lo, r_hi] = factors(range, "tokens_per_s_per_gpu", r["tokens_per_s_per_gpu"].get<double>());
+    EXPECT_LT(t_lo, t_hi);
+    EXPECT_NEAR(t_lo * r_hi, 1.0, 1e-9);
+    EXPECT_NEAR(t_hi * r_lo, 1.0, 1e-9);
+    const auto [e_lo, e_hi] = factors(range, "facility_energy_per_token_j", r["facility_energy_per_token_j"].get<double>());
+    EXPECT_NEAR(e_lo, t_lo, 1e-9);
+    EXPECT_NEAR(e_hi, t_hi, 1e-9);
+  }
+  EXPECT_NE(c.out.find(",range_coverage,range_runs,step_time_s_low,step_time_s_high,"), std::string::npos) << c.out;
+  std::string runs_field = ",0.8,";
+  runs_field.append(std::to_string(runs[0]["range"]["comparable_runs"].get<int>())).append(",");
+  EXPECT_NE(c.out.find(runs_field), std::string::npos) << c.out;
+}
+
+TEST(RangeCli, PlanDaysEnergyAndCostTakeTheStepTimesRange) {
+  const Output r = run("plan --model llama3-8b --system dgx-h100 --gpus 16 --tokens 100B --seq-len 4096 --top 2 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto top = nlohmann::json::parse(r.out)["top"][0];
+  const auto& range = top["range"];
+  ASSERT_TRUE(range.is_object()) << top.dump();
+  const auto [lo, hi] = factors(range, "step_time_s", top["step_time_s"].get<double>());
+  EXPECT_LT(lo, hi);
+  for (const char* f : {"time_to_train_s", "gpu_hours", "facility_energy_kwh", "cost", "co2_tonnes"}) {
+    const auto [flo, fhi] = factors(range, f, top[f].get<double>());
+    EXPECT_NEAR(flo, lo, 1e-9) << f;
+    EXPECT_NEAR(fhi, hi, 1e-9) << f;
+  }
+  const Output text = run("plan --model llama3-8b --system dgx-h100 --gpus 16 --tokens 100B --seq-len 4096 --top 2");
+  EXPECT_NE(text.out.find("80% range: "), std::string::npos) << text.out;
+}
+
+TEST(RangeCli, ServeSimulatesBothEndsOfTheRange) {
+  // Offline: every request arrives at once, so the schedule is the same at any engine speed and the
+  // makespan scales exactly with the iteration time: throughput's range is the rate range itself.
+  const Output r = run("serve --model llama3-8b --system dgx-h100 --gpus 1 --workload offline:count=64,input=512,output=128 "
+                       "--format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& range = j["range"];
+  ASSERT_TRUE(range.is_object()) << r.out;
+  EXPECT_GE(range["comparable_runs"].get<int>(), 20);
+  const auto [rlo, rhi] = factors(range, "output_tokens_per_s", j["output_tokens_per_s"].get<double>());
+  const auto [qlo, qhi] = factors(range, "requests_per_s", j["requests_per_s"].get<double>());
+  EXPECT_NEAR(rlo, qlo, 1e-9);
+  EXPECT_NEAR(rhi, qhi, 1e-9);
+  EXPECT_LT(rlo, rhi);
+  // TPOT is a time: its range is the inverse of the throughput's.
+  const auto [tlo, thi] = factors(range, "tpot_p50_s", j["tpot_s"]["p50"].get<double>());
+  EXPECT_NEAR(tlo * rhi, 1.0, 1e-6);
+  EXPECT_NEAR(thi * rlo, 1.0, 1e-6);
+}

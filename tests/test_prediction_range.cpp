@@ -53,9 +53,27 @@ TEST(PredictionRange, FewComparableRunsFallBackToABroaderClass) {
   moe.model_class = "moe";
   const auto more = grid(moe, 30, 0.02, 0.0, "b");
   errs.insert(errs.end(), more.begin(), more.end());
+  // The default order keeps the model class longest: dense runs are never ranged by MoE runs
+  // while any run is left in the domain, so the 5 dense and 30 MoE runs meet only there.
   const PredictionRange r = HeldOutErrors(errs, {0.8, 20, {}}).range(kH100Dense);
-  EXPECT_EQ(r.runs, 35);  // same GPU generation: the 5 dense and the 30 MoE runs
-  EXPECT_EQ(r.basis.rfind("same GPU generation:", 0), 0u) << r.basis;
+  EXPECT_EQ(r.runs, 35);
+  EXPECT_EQ(r.basis.rfind("same domain only:", 0), 0u) << r.basis;
+  // FP8 runs of the same model class, stack and generation: only the precision (the last key) is dropped.
+  ComparableClass fp8 = kH100Dense;
+  fp8.precision_class = "fp8";
+  std::vector<HeldOutError> near = grid(kH100Dense, 5, 0.01, 0.0, "a");
+  const auto fp8_runs = grid(fp8, 30, 0.02, 0.0, "b");
+  near.insert(near.end(), fp8_runs.begin(), fp8_runs.end());
+  near.insert(near.end(), more.begin(), more.end());
+  const PredictionRange r8 = HeldOutErrors(near, {0.8, 20, {}}).range(kH100Dense);
+  EXPECT_EQ(r8.runs, 35);
+  EXPECT_EQ(r8.basis.rfind("same model class, stack and GPU generation:", 0), 0u) << r8.basis;
+  // An order from ranges.yaml that ranks the generation first groups the dense and MoE runs of one GPU.
+  RangePolicy by_gpu{0.8, 20, {}};
+  by_gpu.order = {ComparableKey::Generation, ComparableKey::ModelClass};
+  const PredictionRange rg = HeldOutErrors(errs, by_gpu).range(kH100Dense);
+  EXPECT_EQ(rg.runs, 35);
+  EXPECT_EQ(rg.basis.rfind("same GPU generation:", 0), 0u) << rg.basis;
   EXPECT_FALSE(HeldOutErrors(grid(kH100Dense, 8, 0.01, 0, "a"), {0.8, 20, {}}).range(kH100Dense).available())
       << "8 errors: k = floor(0.1 * 9) = 0, no interval";
 }

@@ -12,6 +12,7 @@
 #include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/compare_report.hpp"
+#include "clustertwin/report/train_report.hpp"
 
 namespace ct::cli {
 
@@ -46,12 +47,13 @@ Runner add_compare_command(CLI::App& app) {
       source = "command line";
     }
     std::vector<ComparedRun> runs;
+    const HeldOutErrors errors = HeldOutErrors::load(cat.data_dir);
     for (const TrainRequest& req : requests) {
       std::vector<std::string> assumed;
       const TrainScenario s = make_scenario(req, cat, source, &assumed);
       print_assumptions(assumed);
       runs.push_back({req.label.empty() ? req.system : req.label,
-                      simulate_training_step(s, cat.calibration, {.keep_timeline = false})});
+                      simulate_training_step(s, cat.calibration, {.keep_timeline = false}), training_range(errors, s)});
     }
     EnergySite site;
     if (!o->site.empty()) {

@@ -130,12 +130,13 @@ Runner add_plan_command(CLI::App& app) {
     if (!printer) return 0;
     if (!o->out.empty()) write_plan_sqlite(o->out, req, r);
     if (!o->plot.empty()) write_file_atomically(o->plot, plan_svg(req, r));
+    const HeldOutErrors errors = HeldOutErrors::load(cat.data_dir);
     if (o->format == "json")
-      std::cout << json_text(plan_to_json(req, r)) << "\n";
+      std::cout << json_text(plan_to_json(req, r, errors)) << "\n";
     else if (o->format == "csv")
-      std::cout << plan_to_csv(req, r);
+      std::cout << plan_to_csv(req, r, errors);
     else
-      std::cout << format_plan_text(req, r);
+      std::cout << format_plan_text(req, r, errors);
     return 0;
   };
 }

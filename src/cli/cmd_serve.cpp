@@ -2,6 +2,7 @@
 // serving simulator (src/clustertwin/serve/).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -69,7 +70,28 @@ double parse_load_rps(const std::string& text) {
   return check_number(*x, {0, 1e9, false, true}, "command line", "load");
 }
 
-std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r) {
+// The same deployment run at the two ends of its prediction range: every iteration as much slower
+// or faster as comparable measured runs were than predicted. Latency under load is not linear in
+// engine speed (queues), so the ends are simulated rather than scaled.
+struct ServingRange {
+  PredictionRange range;
+  serve::ServingResult slow, fast;
+  bool available() const { return range.available() && slow.feasible && fast.feasible; }
+};
+
+ServingRange serving_range(serve::Deployment d, const PredictionRange& range, const Calibration& cal,
+                           const std::vector<serve::Request>& requests) {
+  ServingRange out{range, {}, {}};
+  if (!range.available()) return out;
+  d.keep_iterations = false;
+  d.time_scale = 1 / range.slow_factor;
+  out.slow = serve::simulate_serving(d, cal, requests);
+  d.time_scale = 1 / range.fast_factor;
+  out.fast = serve::simulate_serving(d, cal, requests);
+  return out;
+}
+
+std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr) {
   std::string o = fmt::format("clustertwin serve: {} on {} x {} ({} replicas of TP {} x PP {}{}), {} weights\n",
                               d.replica.model.name, d.gpus(), d.replica.system.gpu.name, d.replicas, d.replica.tp,
                               d.replica.pp, d.replica.attention_dp ? ", attention DP" : "", to_string(d.replica.weights));
@@ -91,10 +113,27 @@ std::string format_serving_text(const serve::Deployment& d, const serve::Serving
                    r.iterations);
   o += fmt::format("  KV cache         peak {:.1f} % used;  GPU busy {:.1f} %\n", 100 * r.peak_kv_used_fraction,
                    100 * r.gpu_utilization);
+  if (sr.available())
+    o += fmt::format("  {:.0f}% range        {:.0f}-{:.0f} output tokens/s; p99 TTFT {:.1f}-{:.1f} ms, p99 TPOT {:.1f}-{:.1f} ms\n"
+                     "                   (engine simulated at both ends; {})\n",
+                     100 * sr.range.coverage, sr.slow.output_tokens_per_s, sr.fast.output_tokens_per_s,
+                     sr.fast.ttft_s.p99 * 1e3, sr.slow.ttft_s.p99 * 1e3, sr.fast.tpot_s.p99 * 1e3,
+                     sr.slow.tpot_s.p99 * 1e3, sr.range.describe());
   return o;
 }
 
-nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingResult& r) {
+// Same fields as every command's range (report/range_format.hpp): [low, high] per figure.
+nlohmann::json range_ends_json(const ServingRange& sr) {
+  auto lo_hi = [](double a, double b) { return nlohmann::json::array({std::min(a, b), std::max(a, b)}); };
+  const serve::ServingResult &s = sr.slow, &f = sr.fast;
+  return {{"coverage", sr.range.coverage}, {"comparable_runs", sr.range.runs}, {"basis", sr.range.basis},
+          {"requests_per_s", lo_hi(s.requests_per_s, f.requests_per_s)},
+          {"output_tokens_per_s", lo_hi(s.output_tokens_per_s, f.output_tokens_per_s)},
+          {"ttft_p50_s", lo_hi(s.ttft_s.p50, f.ttft_s.p50)}, {"ttft_p99_s", lo_hi(s.ttft_s.p99, f.ttft_s.p99)},
+          {"tpot_p50_s", lo_hi(s.tpot_s.p50, f.tpot_s.p50)}, {"tpot_p99_s", lo_hi(s.tpot_s.p99, f.tpot_s.p99)}};
+}
+
+nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr) {
   auto pct = [](const serve::Percentiles& p) {
     return nlohmann::json{{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}};
   };
@@ -108,7 +147,8 @@ nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingR
           {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu}, {"ttft_s", pct(r.ttft_s)},
           {"tpot_s", pct(r.tpot_s)}, {"e2e_s", pct(r.e2e_s)}, {"mean_batch", r.mean_batch},
           {"gpu_utilization", r.gpu_utilization}, {"preemptions", r.preemptions},
-          {"kv_blocks_per_engine", r.memory.kv_blocks_per_engine}, {"timeline_engine0", timeline}};
+          {"kv_blocks_per_engine", r.memory.kv_blocks_per_engine},
+          {"range", sr.available() ? range_ends_json(sr) : nlohmann::json(nullptr)}, {"timeline_engine0", timeline}};
 }
 
 // Chrome trace (ui.perfetto.dev): engine 0's iterations as slices.
@@ -166,9 +206,15 @@ Runner add_serve_command(CLI::App& app) {
     d.keep_iterations = !o->trace.empty();
     serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line");
     w.duration_s = parse_duration_s(o->duration, "duration");
-    const serve::ServingResult r = serve::simulate_serving(d, cat.calibration, serve::generate_requests(w));
+    const std::vector<serve::Request> requests = serve::generate_requests(w);
+    const serve::ServingResult r = serve::simulate_serving(d, cat.calibration, requests);
     if (!o->trace.empty()) write_file_atomically(o->trace, iterations_trace(r));
-    std::cout << (o->format == "json" ? json_text(serving_to_json(d, r)) + "\n" : format_serving_text(d, r));
+    const char* stack = w.kind == serve::ArrivalKind::AllAtOnce ? "offline" : "server";
+    const PredictionRange range = r.feasible ? HeldOutErrors::load(cat.data_dir).range(comparable_class(
+                                                   "serving", d.replica.system.gpu, d.replica.model, d.replica.weights, stack))
+                                             : PredictionRange{};
+    const ServingRange sr = serving_range(d, range, cat.calibration, requests);
+    std::cout << (o->format == "json" ? json_text(serving_to_json(d, r, sr)) + "\n" : format_serving_text(d, r, sr));
     return 0;
   };
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "clustertwin/core/csv.hpp"
@@ -29,20 +30,47 @@ namespace {
 
 const char* const kColumns[] = {"domain", "generation", "model_class", "precision_class", "stack", "source", "log_error"};
 
-// Levels of comparability, most specific first: how many keys after the domain must match.
-constexpr int kKeys = 4;
-const char* const kBasis[kKeys + 1] = {"same domain only", "same GPU generation",
-                                       "same GPU generation and model class",
-                                       "same GPU generation, model class and precision",
-                                       "same GPU generation, model class, precision and stack"};
+const std::string* key(const ComparableClass& c, ComparableKey k) {
+  switch (k) {
+    case ComparableKey::Generation: return &c.generation;
+    case ComparableKey::ModelClass: return &c.model_class;
+    case ComparableKey::PrecisionClass: return &c.precision_class;
+    case ComparableKey::Stack: return &c.stack;
+  }
+  return &c.stack;
+}
 
-bool matches(const ComparableClass& a, const ComparableClass& b, int keys) {
+const char* key_name(ComparableKey k) {
+  switch (k) {
+    case ComparableKey::Generation: return "GPU generation";
+    case ComparableKey::ModelClass: return "model class";
+    case ComparableKey::PrecisionClass: return "precision";
+    case ComparableKey::Stack: return "stack";
+  }
+  return "?";
+}
+
+std::optional<ComparableKey> parse_key(const std::string& s) {
+  if (s == "generation") return ComparableKey::Generation;
+  if (s == "model_class") return ComparableKey::ModelClass;
+  if (s == "precision_class") return ComparableKey::PrecisionClass;
+  if (s == "stack") return ComparableKey::Stack;
+  return std::nullopt;
+}
+
+// The first `keys` keys of the policy's order must match.
+bool matches(const ComparableClass& a, const ComparableClass& b, const RangePolicy& p, std::size_t keys) {
   if (a.domain != b.domain) return false;
-  const std::string* ka[kKeys] = {&a.generation, &a.model_class, &a.precision_class, &a.stack};
-  const std::string* kb[kKeys] = {&b.generation, &b.model_class, &b.precision_class, &b.stack};
-  for (int i = 0; i < keys; ++i)
-    if (*ka[i] != *kb[i]) return false;
+  for (std::size_t i = 0; i < keys; ++i)
+    if (*key(a, p.order[i]) != *key(b, p.order[i])) return false;
   return true;
+}
+
+std::string basis(const RangePolicy& p, std::size_t keys) {
+  if (keys == 0) return "same domain only";
+  std::string s = "same ";
+  for (std::size_t i = 0; i < keys; ++i) s += (i == 0 ? "" : i + 1 == keys ? " and " : ", ") + std::string(key_name(p.order[i]));
+  return s;
 }
 
 }  // namespace
@@ -61,6 +89,19 @@ HeldOutErrors HeldOutErrors::load(const std::string& data_dir) {
     policy.min_runs = static_cast<int>(yaml_number(root, "min_runs", policy_file, ""));
     if (!(policy.coverage > 0 && policy.coverage < 1)) throw InputError(policy_file, "coverage", "must lie between 0 and 1");
     if (policy.min_runs < 1) throw InputError(policy_file, "min_runs", "must be at least 1");
+    if (const YAML::Node order = root["fallback_order"]) {
+      if (!order.IsSequence()) throw InputError(policy_file, "fallback_order", "must list the keys, most important first");
+      policy.order.clear();
+      for (const auto& k : order) {
+        const auto parsed = parse_key(k.as<std::string>());
+        if (!parsed)
+          throw InputError(policy_file, "fallback_order",
+                           "unknown key '" + k.as<std::string>() + "' (generation, model_class, precision_class, stack)");
+        if (std::find(policy.order.begin(), policy.order.end(), *parsed) != policy.order.end())
+          throw InputError(policy_file, "fallback_order", "lists '" + k.as<std::string>() + "' twice");
+        policy.order.push_back(*parsed);
+      }
+    }
     if (const YAML::Node w = root["width_scale"]) {
       if (!w.IsMap()) throw InputError(policy_file, "width_scale", "must map a domain to a factor");
       for (const auto& kv : w) {
@@ -96,10 +137,11 @@ HeldOutErrors HeldOutErrors::load(const std::string& data_dir) {
 PredictionRange HeldOutErrors::range(const ComparableClass& c, const std::string& exclude_source, double scale) const {
   if (scale <= 0) scale = policy_.scale(c.domain);
   const double tail = (1.0 - policy_.coverage) / 2.0;
-  for (int keys = kKeys; keys >= 0; --keys) {
+  for (int keys = static_cast<int>(policy_.order.size()); keys >= 0; --keys) {
     std::vector<double> e;
     for (const HeldOutError& x : errors_)
-      if (matches(x.cls, c, keys) && (exclude_source.empty() || x.source != exclude_source)) e.push_back(x.log_error);
+      if (matches(x.cls, c, policy_, static_cast<std::size_t>(keys)) && (exclude_source.empty() || x.source != exclude_source))
+        e.push_back(x.log_error);
     const int n = static_cast<int>(e.size());
     const int k = static_cast<int>(std::floor(tail * (n + 1) + 1e-9));  // 0.1 * 20 is 1.999.. in binary
     // The most specific class with enough runs; the broadest one as long as any interval exists.
@@ -108,8 +150,9 @@ PredictionRange HeldOutErrors::range(const ComparableClass& c, const std::string
     PredictionRange r;
     r.runs = n;
     r.coverage = policy_.coverage;
-    r.basis = kBasis[keys];
-    if (keys < kKeys) r.basis += ": fewer than " + std::to_string(policy_.min_runs) + " runs match more closely";
+    r.basis = basis(policy_, static_cast<std::size_t>(keys));
+    if (keys < static_cast<int>(policy_.order.size()))
+      r.basis += ": fewer than " + std::to_string(policy_.min_runs) + " runs match more closely";
     // log_error > 0: predicted too fast, so the measured rate is predicted * exp(-log_error).
     const double lo = e[static_cast<std::size_t>(k - 1)], hi = e[static_cast<std::size_t>(n - k)];
     const double centre = (lo + hi) / 2, half = (hi - lo) / 2 * scale;

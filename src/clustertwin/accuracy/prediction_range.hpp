@@ -20,7 +20,7 @@
 
 namespace ct {
 
-// What makes a measured run comparable to a prediction, from most to least specific key after the domain.
+// What makes a measured run comparable to a prediction (RangePolicy::order says which keys matter most).
 struct ComparableClass {
   std::string domain;           // training | serving
   std::string generation;       // GPU architecture (data/hardware/gpus.yaml `arch`)
@@ -55,10 +55,15 @@ struct PredictionRange {
   std::string describe() const;
 };
 
+enum class ComparableKey { Generation, ModelClass, PrecisionClass, Stack };
+
 struct RangePolicy {
   double coverage = 0.8;
   int min_runs = 20;  // a class with fewer held-out errors falls back to a broader one
   std::map<std::string, double> width_scale;  // by domain; absent: 1
+  // Keys a comparable run must share, most important first; falling back drops the last one first.
+  std::vector<ComparableKey> order{ComparableKey::ModelClass, ComparableKey::Stack, ComparableKey::Generation,
+                                   ComparableKey::PrecisionClass};
   double scale(const std::string& domain) const {
     const auto it = width_scale.find(domain);
     return it == width_scale.end() ? 1.0 : it->second;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "clustertwin/accuracy/prediction_range.hpp"
 #include "clustertwin/train/step_simulator.hpp"
 
 namespace ct {
@@ -11,6 +12,7 @@ namespace ct {
 struct ComparedRun {
   std::string label;
   TrainResult result;
+  PredictionRange range;  // of its step time, throughput and energy (none: no range)
 };
 
 // The site the energy is counted at: facility energy = IT energy x PUE (none: IT only).

@@ -17,6 +17,7 @@
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/units.hpp"
+#include "clustertwin/report/range_format.hpp"
 #include "clustertwin/report/svg_plot.hpp"
 
 namespace ct {
@@ -26,6 +27,19 @@ constexpr double kDay = 86400.0;
 
 const char* objective_name(Objective o) {
   return o == Objective::Time ? "time to train" : (o == Objective::Cost ? "cost" : "facility energy");
+}
+
+PredictionRange candidate_range(const PlanRequest& req, const PlanCandidate& c, const HeldOutErrors& errors) {
+  if (!c.simulated || !c.feasible) return {};
+  return errors.range(comparable_class("training", req.system.gpu, req.model, c.layout.precision, req.profile.name));
+}
+
+// Every figure of a run follows from its step time: wall time, GPU-hours, energy (at the predicted
+// power), cost and CO2 scale with it, so each takes the step time's range.
+std::vector<RangedFigure> ranged_figures(const PlanCandidate& c) {
+  return {{"step_time_s", c.step_time_s, false},          {"time_to_train_s", c.run.wall_time_s, false},
+          {"gpu_hours", c.run.gpu_hours, false},          {"facility_energy_kwh", c.run.facility_energy_kwh, false},
+          {"cost", c.run.cost, false},                    {"co2_tonnes", c.run.co2_tonnes, false}};
 }
 
 }  // namespace
@@ -39,7 +53,7 @@ std::string layout_label(const ParallelLayout& l) {
   return s;
 }
 
-std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
+std::string format_plan_text(const PlanRequest& req, const PlanResult& r, const HeldOutErrors& errors) {
   std::string o = fmt::format("clustertwin plan: {} on {}, {:.3g} tokens, objective: {}\n", req.model.name, req.system.id,
                               req.tokens, objective_name(req.objective));
   o += fmt::format("  {} layouts enumerated, {} fit in memory, {} simulated, {} bounded out (provably not better)\n",
@@ -62,9 +76,9 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
   }
   auto table = [&](const std::vector<std::size_t>& rows, const char* title) {
     o += fmt::format("\n  {}\n", title);
-    o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8} {:>6} {:>6} {:>7} {:>9} {:>8} {:>10} {:>7}\n", "#", "GPUs",
-                     "layout", "rc", "prec", "step s", "MFU", "mem GB", "days", "GPU-h", "MWh", "cost M" + req.site.currency,
-                     "t CO2");
+    o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8} {:>6} {:>6} {:>7} {:>11} {:>9} {:>8} {:>10} {:>7}\n", "#",
+                     "GPUs", "layout", "rc", "prec", "step s", "MFU", "mem GB", "days", "days range", "GPU-h", "MWh",
+                     "cost M" + req.site.currency, "t CO2");
     int rank = 0;
     for (std::size_t i : rows) {
       const PlanCandidate& c = r.candidates[i];
@@ -74,11 +88,17 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
                          "-", c.memory_bytes / units::kGB);
         continue;
       }
-      o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8.3f} {:>5.1f}% {:>6.1f} {:>7.1f} {:>9.3g} {:>8.1f} {:>10.1f} {:>7.0f}\n",
+      const PredictionRange range = candidate_range(req, c, errors);
+      std::string days_range = "-";
+      if (range.available()) {
+        const auto [lo, hi] = range.of_time(c.run.wall_time_s);
+        days_range = fmt::format("{:.1f}-{:.1f}", lo / kDay, hi / kDay);
+      }
+      o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8.3f} {:>5.1f}% {:>6.1f} {:>7.1f} {:>11} {:>9.3g} {:>8.1f} {:>10.1f} {:>7.0f}\n",
                        ++rank, c.layout.gpus, layout_label(c.layout), recompute_short_name(c.layout),
                        to_string(c.layout.precision), c.step_time_s, 100 * c.mfu, c.memory_bytes / units::kGB,
-                       c.run.wall_time_s / kDay, c.run.gpu_hours, c.run.facility_energy_kwh / 1e3, c.run.cost / 1e6,
-                       c.run.co2_tonnes);
+                       c.run.wall_time_s / kDay, days_range, c.run.gpu_hours, c.run.facility_energy_kwh / 1e3,
+                       c.run.cost / 1e6, c.run.co2_tonnes);
     }
   };
   const std::vector<std::size_t> rows = r.top.empty() ? closest_alternatives(r, 5) : r.top;
@@ -87,6 +107,15 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
   if (!r.top.empty()) {
     const PlanCandidate& w = r.candidates[r.top.front()];
     o += fmt::format("\n  winner: {}; {}\n", layout_label(w.layout), r.explanation.empty() ? "no runner-up" : r.explanation);
+    const PredictionRange range = candidate_range(req, w, errors);
+    if (range.available()) {
+      const auto [dlo, dhi] = range.of_time(w.run.wall_time_s);
+      const auto [elo, ehi] = range.of_time(w.run.facility_energy_kwh);
+      const auto [clo, chi] = range.of_time(w.run.cost);
+      o += fmt::format("  {:.0f}% range: {:.1f}-{:.1f} days, {:.0f}-{:.0f} MWh, cost {:.1f}-{:.1f} M{}\n    ({})\n",
+                       100 * range.coverage, dlo / kDay, dhi / kDay, elo / 1e3, ehi / 1e3, clo / 1e6, chi / 1e6,
+                       req.site.currency, range.describe());
+    }
     o += fmt::format("  failures: MTBF of the job {:.1f} h, checkpoint {:.2f} TB written in {:.0f} s every {:.0f} min "
                      "(Young/Daly), goodput {:.1f} %, {:.0f} expected interruptions\n",
                      w.run.mtbf_s / 3600, w.run.checkpoint_bytes / units::kTB, w.run.checkpoint_write_s,
@@ -97,7 +126,7 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r) {
 
 namespace {
 
-nlohmann::ordered_json candidate_json(const PlanCandidate& c) {
+nlohmann::ordered_json candidate_fields(const PlanCandidate& c) {
   const ParallelLayout& l = c.layout;
   return {{"gpus", l.gpus},
           {"tp", l.tp},
@@ -127,9 +156,15 @@ nlohmann::ordered_json candidate_json(const PlanCandidate& c) {
           {"co2_tonnes", c.run.co2_tonnes}};
 }
 
+nlohmann::ordered_json candidate_json(const PlanRequest& req, const PlanCandidate& c, const HeldOutErrors& errors) {
+  nlohmann::ordered_json j = candidate_fields(c);
+  j["range"] = range_json(candidate_range(req, c, errors), ranged_figures(c));
+  return j;
+}
+
 }  // namespace
 
-nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r) {
+nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r, const HeldOutErrors& errors) {
   nlohmann::ordered_json j;
   j["model"] = req.model.name;
   j["system"] = req.system.id;
@@ -142,30 +177,35 @@ nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r)
   j["bounded"] = r.bounded;
   j["infeasible_reasons"] = r.infeasible_reasons;
   j["top"] = nlohmann::ordered_json::array();
-  for (std::size_t i : r.top) j["top"].push_back(candidate_json(r.candidates[i]));
+  for (std::size_t i : r.top) j["top"].push_back(candidate_json(req, r.candidates[i], errors));
   if (r.top.empty()) {
     j["closest_alternatives"] = nlohmann::ordered_json::array();
-    for (std::size_t i : closest_alternatives(r, 5)) j["closest_alternatives"].push_back(candidate_json(r.candidates[i]));
+    for (std::size_t i : closest_alternatives(r, 5)) j["closest_alternatives"].push_back(candidate_json(req, r.candidates[i], errors));
   }
   j["pareto"] = nlohmann::ordered_json::array();
-  for (std::size_t i : r.pareto) j["pareto"].push_back(candidate_json(r.candidates[i]));
+  for (std::size_t i : r.pareto) j["pareto"].push_back(candidate_json(req, r.candidates[i], errors));
   j["explanation"] = r.explanation;
   return j;
 }
 
-std::string plan_to_csv(const PlanRequest&, const PlanResult& r) {
+std::string plan_to_csv(const PlanRequest& req, const PlanResult& r, const HeldOutErrors& errors) {
   std::string out;
   bool header = false;
   for (std::size_t i : r.top) {
-    const auto j = candidate_json(r.candidates[i]);
+    const PlanCandidate& c = r.candidates[i];
+    const auto j = candidate_fields(c);
     if (!header) {
       std::vector<std::string> h;
       for (const auto& [k, v] : j.items()) h.push_back(k);
+      const std::vector<std::string> range_h = range_csv_header(ranged_figures(c));
+      h.insert(h.end(), range_h.begin(), range_h.end());
       out += csv_line(h);
       header = true;
     }
     std::vector<std::string> f;
     for (const auto& [k, v] : j.items()) f.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    const std::vector<std::string> range_f = range_csv_fields(candidate_range(req, c, errors), ranged_figures(c));
+    f.insert(f.end(), range_f.begin(), range_f.end());
     out += csv_line(f);
   }
   return out;

@@ -3,14 +3,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "clustertwin/accuracy/prediction_range.hpp"
 #include "clustertwin/plan/planner.hpp"
 
 namespace ct {
 
 std::string layout_label(const ParallelLayout& l);
-std::string format_plan_text(const PlanRequest& req, const PlanResult& r);
-nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r);
-std::string plan_to_csv(const PlanRequest& req, const PlanResult& r);
+// `errors`: the held-out errors that give each simulated layout's figures a range (none: no ranges).
+std::string format_plan_text(const PlanRequest& req, const PlanResult& r, const HeldOutErrors& errors = {});
+nlohmann::ordered_json plan_to_json(const PlanRequest& req, const PlanResult& r, const HeldOutErrors& errors = {});
+std::string plan_to_csv(const PlanRequest& req, const PlanResult& r, const HeldOutErrors& errors = {});
 // A picture: time to train of the best layout at each GPU count (a scaling curve) when the plan
 // covers several counts, else the Pareto front of cost against time.
 std::string plan_svg(const PlanRequest& req, const PlanResult& r);

@@ -6,6 +6,7 @@
 
 #include "clustertwin/core/units.hpp"
 #include "clustertwin/model/params.hpp"
+#include "clustertwin/report/range_format.hpp"
 
 namespace ct {
 namespace {
@@ -123,12 +124,10 @@ nlohmann::ordered_json train_to_json(const TrainResult& r, const PredictionRange
   j["step_time_s"] = r.step_time_s;
   j["tokens_per_step"] = r.tokens_per_step;
   j["tokens_per_s_per_gpu"] = r.tokens_per_s_per_gpu;
-  if (r.feasible && range.available()) {
-    const auto [lo, hi] = range.of_time(r.step_time_s);
-    const auto [tlo, thi] = range.of_rate(r.tokens_per_s_per_gpu);
-    j["range"] = {{"coverage", range.coverage}, {"comparable_runs", range.runs}, {"basis", range.basis},
-                  {"step_time_s", {lo, hi}}, {"tokens_per_s_per_gpu", {tlo, thi}}};
-  }
+  if (r.feasible && range.available())
+    j["range"] = range_json(range, {{"step_time_s", r.step_time_s, false},
+                                    {"tokens_per_s_per_gpu", r.tokens_per_s_per_gpu, true},
+                                    {"energy_per_token_j", r.energy_per_token_j, false}});
   j["model_flops_per_step"] = r.model_flops_per_step;
   j["model_tflops_per_gpu"] = r.model_tflops_per_gpu;
   j["mfu"] = r.mfu;

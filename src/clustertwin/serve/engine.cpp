@@ -46,7 +46,7 @@ class Engine {
         continue;
       }
       const IterationBatch batch = schedule();
-      const double dt = cost_.time_s(batch);
+      const double dt = cost_.time_s(batch) * o_.time_scale;
       if (o_.keep_iterations)
         res_.iterations_log.push_back({now, dt, static_cast<int>(batch.prefill_tokens), static_cast<int>(batch.decode_sequences)});
       res_.running_sum += static_cast<double>(running_.size());

@@ -39,6 +39,9 @@ struct EngineOptions {
   long long kv_blocks = 0;         // blocks of this engine
   double sample_interval_s = 1.0;  // KV occupancy / batch samples
   bool keep_iterations = false;    // for --trace
+  // Every iteration takes the cost model's time x this: the ends of a prediction range, where the
+  // engine runs as much slower or faster as comparable measured runs were than predicted.
+  double time_scale = 1.0;
 };
 
 struct EngineResult {

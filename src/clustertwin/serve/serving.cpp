@@ -30,7 +30,7 @@ ServingResult simulate_serving(const Deployment& d, const Calibration& cal, cons
     return out;
   }
   const IterationCostModel cost(d.replica, cal, d.limits);
-  EngineOptions eo{d.limits, out.memory.kv_blocks_per_engine, d.sample_interval_s, false};
+  EngineOptions eo{d.limits, out.memory.kv_blocks_per_engine, d.sample_interval_s, false, d.time_scale};
   // Round-robin over replicas, and inside a replica over its PP virtual engines.
   const std::size_t engines = static_cast<std::size_t>(d.replicas) * static_cast<std::size_t>(d.replica.pp);
   std::vector<std::vector<Request>> shards(engines);

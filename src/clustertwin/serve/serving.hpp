@@ -18,6 +18,7 @@ struct Deployment {
   EngineLimits limits;
   double sample_interval_s = 1.0;
   bool keep_iterations = false;  // log engine 0's iterations (for --trace)
+  double time_scale = 1.0;       // iteration times x this (EngineOptions::time_scale)
   int gpus() const { return replicas * replica.gpus(); }
 };
 
