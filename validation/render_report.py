@@ -469,9 +469,10 @@ def cross_validated_section():
     md += ["", "By source:", ""] + table(hdr, grouped(lambda h: short(h["source"])), al)
     rng = fit.get("ranges", {})
     md += ["", "### Ranges", "",
-           f"Every `train` and `serve-plan` figure carries an {rng.get('nominal_coverage', 0.8) * 100:.0f}% range drawn "
-           "from the held-out errors of comparable measured runs (`data/calibration/residuals.csv`: same GPU "
-           "generation, model class, precision class and stack, broader when fewer than 20 runs match), "
+           f"Every `train`, `compare`, `plan`, `serve` and `serve-plan` figure carries an "
+           f"{rng.get('nominal_coverage', 0.8) * 100:.0f}% range drawn "
+           "from the held-out errors of comparable measured runs (`data/calibration/residuals.csv`: same model "
+           "class, stack, GPU generation and precision class, the last dropped first while fewer than 20 runs match), "
            "widened by a factor fitted so that held-out sources are covered. Coverage below is nested: each "
            "source is scored with ranges built and widened without it.", ""]
     md += table(["domain", "runs", "sources", "width factor", "leave-one-source-out coverage of the 80% range"],

@@ -14,7 +14,8 @@ CaseSummary run_cases(const std::string& cases_path, const std::string& out_path
   for (const char* col : required_columns)
     if (table.column(col) < 0) throw InputError(cases_path, col, "required column missing");
   std::vector<std::string> header = table.header;
-  header.insert(header.end(), {"predicted_value", "status", "reason", "resolution", "assumptions"});
+  header.insert(header.end(), {"predicted_value", "status", "reason", "resolution", "assumptions", "generation",
+                               "model_class", "precision_class", "stack"});
   std::string out = csv_line(header);
   CaseSummary sum;
   const int total = static_cast<int>(table.rows.size());
@@ -28,6 +29,9 @@ CaseSummary run_cases(const std::string& cases_path, const std::string& out_path
     fields.push_back(c.reason);
     fields.push_back(c.resolution);
     fields.push_back(c.assumptions);
+    // The comparable class (accuracy/prediction_range.hpp), for reports by generation and model class.
+    for (const std::string* k : {&c.cls.generation, &c.cls.model_class, &c.cls.precision_class, &c.cls.stack})
+      fields.push_back(*k);
     out += csv_line(fields);
     (c.status == "ok" ? sum.ok : c.status == "infeasible" ? sum.infeasible : sum.unsupported)++;
     if (progress && ((r + 1) % 16 == 0 || static_cast<int>(r + 1) == total)) progress(static_cast<int>(r + 1), total);
