@@ -3,9 +3,14 @@
 // vendors' published data sheets.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "clustertwin/config/calibration_loader.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/hw/catalog.hpp"
@@ -129,4 +134,41 @@ TEST(HardwareCatalog, UnknownSystemThrowsInputErrorNamingId) {
 
 TEST(HardwareCatalog, UnknownGpuThrowsInputError) {
   EXPECT_THROW(catalog().gpu("no-such-gpu"), ct::InputError);
+}
+
+namespace fs = std::filesystem;
+
+// A profile with `base` takes every field it does not give from the profile it refines.
+TEST(Profiles, AStackVersionRefinesItsBase) {
+  const fs::path dir = fs::temp_directory_path() / ("ct-profiles-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "profiles.yaml").string();
+  const std::string base_yaml =
+      "profiles:\n"
+      "  - name: stack\n    attention: native\n    tp_comm_overlap: 0.5\n    elementwise_passes: 3\n"
+      "    fp8_cast_passes: 1\n    grad_reduce_bytes: 2\n    dp_bucket_params: 40000000\n    step_overhead_ms: 0\n"
+      "    microbatch_overhead_ms: 0.02\n    host_kernel_us: 28\n    weight_bytes_per_param: 2\n"
+      "    master_bytes_per_param: 4\n    grad_bytes_per_param: 2\n    optimizer_state_bytes_per_param: 8\n"
+      "    logits_bytes_per_element: 4\n";
+  std::ofstream(path) << base_yaml << "  - name: stack@26.06\n    base: stack\n    stack_versions: [\"26.06\"]\n"
+                      << "    host_kernel_us: 14\n";
+  const auto profiles = ct::load_profiles(path);
+  const ct::SoftwareProfile &b = profiles.at("stack"), &v = profiles.at("stack@26.06");
+  EXPECT_DOUBLE_EQ(v.host_kernel_s, 14e-6);
+  EXPECT_DOUBLE_EQ(b.host_kernel_s, 28e-6);
+  EXPECT_DOUBLE_EQ(v.tp_comm_overlap, 0.5);
+  EXPECT_DOUBLE_EQ(v.microbatch_overhead_s, 0.02e-3);
+  EXPECT_EQ(v.base, "stack");
+  EXPECT_EQ(v.stack(), "stack");
+  ASSERT_EQ(v.stack_versions.size(), 1u);
+  EXPECT_EQ(v.stack_versions[0], "26.06");
+  // A base that is not defined above: a clear error naming the field.
+  std::ofstream(path) << base_yaml << "  - name: orphan\n    base: nowhere\n";
+  try {
+    ct::load_profiles(path);
+    ADD_FAILURE() << "expected an error";
+  } catch (const ct::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("profiles(orphan).base"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
 }

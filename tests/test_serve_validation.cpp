@@ -67,8 +67,10 @@ TEST(ServeValidation, WritesInputColumnsAndNeverReadsValue) {
   EXPECT_EQ(sa.ok, 1);
   EXPECT_EQ(sa.unsupported, 1);
   const CsvTable ta = parse_csv(slurp(out_a), out_a), tb = parse_csv(slurp(out_b), out_b);
-  ASSERT_EQ(ta.header.back(), "assumptions");
-  ASSERT_EQ(ta.header[ta.header.size() - 3], "reason");
+  ASSERT_EQ(ta.header.back(), "stack");  // the comparable class's four columns close the row
+  ASSERT_EQ(ta.header[ta.header.size() - 5], "assumptions");
+  ASSERT_EQ(ta.header[ta.header.size() - 7], "reason");
+  EXPECT_EQ(ta.rows[0][ta.column("stack")], "offline");
   const int pred = ta.column("predicted_value"), status = ta.column("status");
   EXPECT_EQ(ta.rows[0][status], "ok");
   EXPECT_EQ(ta.rows[0][pred], tb.rows[0][pred]);  // value, unit and notes changed; prediction did not

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "clustertwin/config/catalogs.hpp"
+#include "clustertwin/config/name_resolver.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/validate/training_cases.hpp"
@@ -179,14 +180,16 @@ TEST_F(ValidatorEndToEnd, WritesStatusesAndIgnoresMeasuredValue) {
   EXPECT_EQ(sum.infeasible, 0);
 
   const ct::CsvTable t = ct::read_csv_file(out1);
-  // All input columns, then the five result columns.
-  ASSERT_EQ(t.header.size(), kColumns.size() + 5);
+  // All input columns, then the five result columns and the comparable class (four columns).
+  ASSERT_EQ(t.header.size(), kColumns.size() + 9);
   for (std::size_t i = 0; i < kColumns.size(); ++i) EXPECT_EQ(t.header[i], kColumns[i]);
   EXPECT_EQ(t.header[kColumns.size() + 0], "predicted_value");
   EXPECT_EQ(t.header[kColumns.size() + 1], "status");
   EXPECT_EQ(t.header[kColumns.size() + 2], "reason");
   EXPECT_EQ(t.header[kColumns.size() + 3], "resolution");
   EXPECT_EQ(t.header[kColumns.size() + 4], "assumptions");
+  EXPECT_EQ(t.header[kColumns.size() + 5], "generation");
+  EXPECT_EQ(t.header[kColumns.size() + 8], "stack");
   ASSERT_EQ(t.rows.size(), 3u);
 
   const int status = t.column("status"), predicted = t.column("predicted_value"), reason = t.column("reason");
@@ -256,4 +259,42 @@ TEST_F(ValidatorEndToEnd, AnUnknownNameWithItsArchitectureColumnsRunsAsAGenericD
   EXPECT_TRUE(t.rows[0][assumed].empty()) << t.rows[0][assumed];
   EXPECT_EQ(t.rows[2][status], "unsupported");
   EXPECT_EQ(t.rows[2][t.column("reason")], "architecture not published");
+}
+
+// A release that profiles.yaml describes (a profile with `base` and `stack_versions`) runs with that
+// profile: the same row under another release, or none, runs with its stack's profile.
+TEST_F(ValidatorEndToEnd, ARunOfADescribedReleaseTakesItsVersionedProfile) {
+  ct::Catalogs cat = ct::Catalogs::load(ct::data_dir());
+  const ct::SoftwareProfile& base = cat.profile("megatron-core");
+  ct::SoftwareProfile release = base;
+  release.name = "megatron-core@26.06.01";
+  release.base = "megatron-core";
+  release.stack_versions = {"26.06.01"};
+  release.step_overhead_s = base.step_overhead_s + 1.0;  // one second more per step: slower
+  cat.profiles[release.name] = release;
+  EXPECT_EQ(&cat.profile_at("megatron-core", "26.06.01"), &cat.profiles.at(release.name));
+  EXPECT_EQ(&cat.profile_at("megatron-core", "26.06"), &cat.profiles.at("megatron-core"));
+  EXPECT_EQ(&cat.profile_at("megatron-core", ""), &cat.profiles.at("megatron-core"));
+
+  const ct::TrainingValidator validator(cat);
+  ct::CsvTable table;
+  table.header = kColumns;
+  auto plain = llama_row("1"), described = llama_row("1"), other = llama_row("1");
+  described["notes"] = "NeMo container 26.06.01; workload=Pre-Training";
+  other["notes"] = "NeMo container 26.06; workload=Pre-Training";
+  table.rows = {make_row(plain), make_row(described), make_row(other)};
+  table.row_lines = {2, 3, 4};
+  const double p = validator.predict(table, 0).predicted, d = validator.predict(table, 1).predicted,
+               o = validator.predict(table, 2).predicted;
+  EXPECT_GT(p, 0.0);
+  EXPECT_LT(d, p) << "one second more per step is fewer tokens per second";
+  EXPECT_DOUBLE_EQ(o, p);
+  EXPECT_EQ(validator.predict(table, 1).cls.stack, "megatron-core") << "the range class is the stack, not the release";
+}
+
+TEST(StackRelease, ReadsTheContainerVersionOfTheNotes) {
+  EXPECT_EQ(ct::stack_release("NeMo container 26.06.01; workload=Pre-Training"), "26.06.01");
+  EXPECT_EQ(ct::stack_release("Framework 25.04, 8 nodes"), "25.04");
+  EXPECT_EQ(ct::stack_release("NeMo 24.07 container"), "24.07");
+  EXPECT_EQ(ct::stack_release("no release here 26.06"), "");
 }

@@ -506,7 +506,9 @@ def drift_section(rows):
           "Configurations measured under several software releases (same model, GPU, GPU count, layout, "
           f"precision, batch and metric): {len(out)} of them. The spread is what the software stack alone moves; "
           "the twin's constants are one per stack, so this spread bounds how closely any single fit can follow "
-          "every release.", ""]
+          "every release. A release can get its own constants: a profile with `base` and `stack_versions` in "
+          "`data/calibration/profiles.yaml` is used for that release's runs and by `--profile NAME@RELEASE`; "
+          "none is shipped, since no release here has enough runs of its own to fit one honestly.", ""]
     if out:
         spreads = sorted(t[0] for t in out)
         md += [f"Median max/min ratio across releases {statistics.median(spreads):.2f}x, largest {spreads[-1]:.2f}x.", ""]

@@ -96,6 +96,42 @@ std::vector<unsigned> recompute_ladder(const YAML::Node& n, const std::string& p
 }
 }  // namespace
 
+namespace {
+
+// One profile entry. With `base`, every field not given is the base profile's (a stack version
+// that changes a few constants of its stack); without, every field but the optional ones is required.
+SoftwareProfile parse_profile(const YAML::Node& n, const SoftwareProfile* base, const std::string& path,
+                              const std::string& at) {
+  SoftwareProfile p = base ? *base : SoftwareProfile{};
+  auto number = [&](const char* key, double& field, double scale = 1.0) {
+    field = (base ? yaml_number_or(n, key, field / scale, path, at) : yaml_number(n, key, path, at)) * scale;
+  };
+  auto optional = [&](const char* key, double& field, double scale = 1.0) {
+    field = yaml_number_or(n, key, field / scale, path, at) * scale;
+  };
+  if (n["attention"] || !base) p.attention = parse_kernel(yaml_string(n, "attention", path, at), path, at + ".attention");
+  number("tp_comm_overlap", p.tp_comm_overlap);
+  optional("ep_comm_overlap", p.ep_comm_overlap);
+  number("elementwise_passes", p.elementwise_passes);
+  number("fp8_cast_passes", p.fp8_cast_passes);
+  number("grad_reduce_bytes", p.grad_reduce_bytes);
+  number("dp_bucket_params", p.dp_bucket_params);
+  number("step_overhead_ms", p.step_overhead_s, 1e-3);
+  number("microbatch_overhead_ms", p.microbatch_overhead_s, 1e-3);
+  optional("host_kernel_us", p.host_kernel_s, units::kMicro);
+  if (p.host_kernel_s < 0) throw InputError(path, at + ".host_kernel_us", "must not be negative");
+  number("weight_bytes_per_param", p.weight_bytes_per_param);
+  number("master_bytes_per_param", p.master_bytes_per_param);
+  number("grad_bytes_per_param", p.grad_bytes_per_param);
+  number("optimizer_state_bytes_per_param", p.optimizer_state_bytes_per_param);
+  number("logits_bytes_per_element", p.logits_bytes_per_element);
+  if (n["recompute_modules"] || !base) p.recompute_ladder = recompute_ladder(n, path, at);
+  if (p.tp_comm_overlap < 0 || p.tp_comm_overlap > 1) throw InputError(path, at + ".tp_comm_overlap", "must be in [0, 1]");
+  return p;
+}
+
+}  // namespace
+
 std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
   std::map<std::string, SoftwareProfile> out;
   const YAML::Node root = load_yaml_file(path);
@@ -103,28 +139,25 @@ std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
   if (!list || !list.IsSequence()) throw InputError(path, "profiles", "missing list");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const YAML::Node n = list[i];
-    SoftwareProfile p;
-    p.name = yaml_string(n, "name", path, "profiles[" + std::to_string(i) + "]");
-    const std::string at = "profiles(" + p.name + ")";
-    p.attention = parse_kernel(yaml_string(n, "attention", path, at), path, at + ".attention");
-    p.tp_comm_overlap = yaml_number(n, "tp_comm_overlap", path, at);
-    p.ep_comm_overlap = yaml_number_or(n, "ep_comm_overlap", 0.0, path, at);
-    p.elementwise_passes = yaml_number(n, "elementwise_passes", path, at);
-    p.fp8_cast_passes = yaml_number(n, "fp8_cast_passes", path, at);
-    p.grad_reduce_bytes = yaml_number(n, "grad_reduce_bytes", path, at);
-    p.dp_bucket_params = yaml_number(n, "dp_bucket_params", path, at);
-    p.step_overhead_s = yaml_number(n, "step_overhead_ms", path, at) * 1e-3;
-    p.microbatch_overhead_s = yaml_number(n, "microbatch_overhead_ms", path, at) * 1e-3;
-    p.host_kernel_s = yaml_number_or(n, "host_kernel_us", 0.0, path, at) * units::kMicro;
-    if (p.host_kernel_s < 0) throw InputError(path, at + ".host_kernel_us", "must not be negative");
-    p.weight_bytes_per_param = yaml_number(n, "weight_bytes_per_param", path, at);
-    p.master_bytes_per_param = yaml_number(n, "master_bytes_per_param", path, at);
-    p.grad_bytes_per_param = yaml_number(n, "grad_bytes_per_param", path, at);
-    p.optimizer_state_bytes_per_param = yaml_number(n, "optimizer_state_bytes_per_param", path, at);
-    p.logits_bytes_per_element = yaml_number(n, "logits_bytes_per_element", path, at);
-    p.recompute_ladder = recompute_ladder(n, path, at);
-    if (p.tp_comm_overlap < 0 || p.tp_comm_overlap > 1) throw InputError(path, at + ".tp_comm_overlap", "must be in [0, 1]");
-    out[p.name] = p;
+    const std::string name = yaml_string(n, "name", path, "profiles[" + std::to_string(i) + "]");
+    const std::string at = "profiles(" + name + ")";
+    const SoftwareProfile* base = nullptr;
+    if (n["base"]) {
+      const std::string b = yaml_string(n, "base", path, at);
+      const auto it = out.find(b);
+      if (it == out.end()) throw InputError(path, at + ".base", "'" + b + "' is not a profile defined above it");
+      base = &it->second;
+    }
+    SoftwareProfile p = parse_profile(n, base, path, at);
+    p.name = name;
+    p.base = base ? base->name : "";
+    p.stack_versions.clear();
+    if (const YAML::Node v = n["stack_versions"]) {
+      if (!base) throw InputError(path, at + ".stack_versions", "only a profile with a base is tied to stack versions");
+      if (!v.IsSequence()) throw InputError(path, at + ".stack_versions", "must be a list of release names");
+      for (const auto& r : v) p.stack_versions.push_back(r.as<std::string>());
+    }
+    out[name] = std::move(p);
   }
   return out;
 }

@@ -109,4 +109,12 @@ const SoftwareProfile& Catalogs::profile(const std::string& name) const {
   return it->second;
 }
 
+const SoftwareProfile& Catalogs::profile_at(const std::string& name, const std::string& version) const {
+  if (!version.empty())
+    for (const auto& [id, p] : profiles)
+      if (p.base == name && std::find(p.stack_versions.begin(), p.stack_versions.end(), version) != p.stack_versions.end())
+        return p;
+  return profile(name);
+}
+
 }  // namespace ct

@@ -34,6 +34,9 @@ struct Catalogs {
   // hardware description ("H100 SXM5 80GB, 8x400Gb/s IB"), resolved with its assumptions.
   SystemSpec system(const std::string& id_or_path, std::vector<std::string>* assumptions = nullptr) const;
   const SoftwareProfile& profile(const std::string& name) const;
+  // The profile of stack `name` at release `version`: the profile whose base is `name` and whose
+  // stack_versions list `version`, else `name` itself (a release nobody described runs as its stack).
+  const SoftwareProfile& profile_at(const std::string& name, const std::string& version) const;
 
  private:
   std::vector<std::string> find_model_ids() const;

@@ -710,4 +710,10 @@ std::optional<DpMode> resolve_dp_mode(const std::string& text, int year) {
   return fsdp_mode(w, stack);
 }
 
+std::string stack_release(const std::string& text) {
+  static const std::regex release(R"((?:container|NeMo|Framework) (\d\d\.\d\d(?:\.\d\d)?))");
+  std::smatch m;
+  return std::regex_search(text, m, release) ? m[1].str() : "";
+}
+
 }  // namespace ct

@@ -61,4 +61,8 @@ struct DpMode {
 // `year` (0 = unknown) picks the Megatron profile of the era.
 std::optional<DpMode> resolve_dp_mode(const std::string& text, int year);
 
+// The software release a measured run names in free text ("NeMo container 26.06.01; ...",
+// "Framework 25.04"): the version after "container", "NeMo" or "Framework"; empty when none.
+std::string stack_release(const std::string& text);
+
 }  // namespace ct

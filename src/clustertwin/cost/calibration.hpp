@@ -59,6 +59,11 @@ struct Calibration {
 // configuration (see data/calibration/profiles.yaml), never from who published the run.
 struct SoftwareProfile {
   std::string name;
+  // A stack version: `base` is the profile it refines, `stack_versions` the releases it describes
+  // (container versions, e.g. "26.06.01"); a run of such a release takes it instead of its base.
+  std::string base;
+  std::vector<std::string> stack_versions;
+  const std::string& stack() const { return base.empty() ? name : base; }  // the stack, whatever its release
   AttentionKernel attention = AttentionKernel::Native;
   double tp_comm_overlap = 0.0;         // fraction of tensor-parallel communication hidden under GEMMs
   double ep_comm_overlap = 0.0;         // fraction of expert-parallel all-to-all hidden (overlapped schedules)

@@ -31,7 +31,7 @@ const char* objective_name(Objective o) {
 
 PredictionRange candidate_range(const PlanRequest& req, const PlanCandidate& c, const HeldOutErrors& errors) {
   if (!c.simulated || !c.feasible) return {};
-  return errors.range(comparable_class("training", req.system.gpu, req.model, c.layout.precision, req.profile.name));
+  return errors.range(comparable_class("training", req.system.gpu, req.model, c.layout.precision, req.profile.stack()));
 }
 
 // Every figure of a run follows from its step time: wall time, GPU-hours, energy (at the predicted

@@ -55,7 +55,7 @@ std::vector<std::pair<std::string, double>> memory_rows(const MemoryBreakdown& m
 }  // namespace
 
 PredictionRange training_range(const HeldOutErrors& errors, const TrainScenario& s) {
-  return errors.range(comparable_class("training", s.system.gpu, s.model, s.layout.precision, s.profile.name));
+  return errors.range(comparable_class("training", s.system.gpu, s.model, s.layout.precision, s.profile.stack()));
 }
 
 std::string format_train_text(const TrainResult& r, const PredictionRange& range) {

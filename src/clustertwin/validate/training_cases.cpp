@@ -204,7 +204,8 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     if (!recompute) throw Unsupported{"recompute '" + row.str("recompute") + "' names no recompute setting"};
     const auto dp_mode = resolve_dp_mode(row.str("fsdp_or_zero"), static_cast<int>(row.integer_or("year", 0)));
     if (!dp_mode) throw Unsupported{"data-parallel mode '" + row.str("fsdp_or_zero") + "' names no supported stack"};
-    s.profile = cat_.profile(dp_mode->profile);
+    // The stack's profile at the run's release, where profiles.yaml describes that release.
+    s.profile = cat_.profile_at(dp_mode->profile, stack_release(row.str("notes")));
 
     ParallelLayout& l = s.layout;
     l.gpus = row.required_count("num_gpus");
@@ -266,7 +267,7 @@ CaseResult TrainingValidator::predict(const CsvTable& table, std::size_t r) cons
     }
     CaseResult out;
     out.status = res.feasible ? "ok" : "infeasible";
-    out.cls = comparable_class("training", s.system.gpu, s.model, l.precision, s.profile.name);
+    out.cls = comparable_class("training", s.system.gpu, s.model, l.precision, s.profile.stack());
     out.reason = res.feasible ? "" : res.infeasible_reason;
     if (res.feasible && res.scenario.layout.activation_offload_layers > 0)
       out.reason = fmt::format("recompute not published; assumed none with the activations of {} layers per stage "
