@@ -525,7 +525,9 @@ def render(rows, pred_path, baseline=None):
           f"`validation/run.sh`); input `{pred_path}`, {len(rows)} rows. The simulator builds each case "
           "only from the configuration columns (model architecture, GPU, parallel layout, batch, "
           "precision, recompute, and `unit` to pick the FLOP/peak convention); predictions never read "
-          "`value`, `notes` or `source`, which are used only here to score them.", "",
+          "`value` or `source`, which are used only here to score them, and of `notes` only the software "
+          "release (container version), which picks a release profile where profiles.yaml describes one "
+          "(none is shipped, so today no prediction depends on `notes`).", "",
           "Rows by metric: " + ", ".join(f"`{m}` {n}" for m, n in sorted(metrics.items())) + ".", ""]
 
     md += cross_validated_section()
