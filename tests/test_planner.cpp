@@ -131,6 +131,27 @@ TEST(Planner, LowerBoundNeverExceedsTheSimulatedStep) {
   EXPECT_GT(checked, 300);
 }
 
+// Host-paced MoE layers (dropless dispatch) make stages unequal; the bound must hold for any CPU
+// speed, long gradient accumulation (extrapolated steps) included.
+TEST(Planner, LowerBoundHoldsForHostPacedMoeAtAnyCpuSpeed) {
+  int checked = 0;
+  for (double host_us : {5.0, 20.0, 40.0, 80.0}) {
+    PlanRequest r = small_request("qwen3-30b-a3b", "dgx-h100", 32, Objective::Time, 4096);
+    r.exhaustive = true;
+    r.global_batch = 256;
+    r.profile.host_kernel_s = host_us * 1e-6;
+    const PlanResult res = plan_training(r, catalogs().calibration);
+    for (const PlanCandidate& c : res.candidates)
+      if (c.simulated) {
+        EXPECT_LE(c.lower_bound_s, c.step_time_s * (1 + 1e-9))
+            << "host " << host_us << " us, pp " << c.layout.pp << " vp " << c.layout.vp << " ep " << c.layout.ep
+            << " mb " << c.layout.micro_batch;
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 40);
+}
+
 TEST(Planner, ThreadsDoNotChangeTheAnswer) {
   PlanRequest one = small_request("llama2-7b", "dgx-h100", 32, Objective::Cost, 4096);
   PlanRequest many = one;

@@ -329,8 +329,9 @@ def family_section(rows):
     except FileNotFoundError:
         return md
     md += ["", "Leave-one-family-out (`validation/holdout.py`): the calibration refitted without the family's "
-           "rows (coordinate descent from the shipped constants, attention fractions kept), then the family "
-           "predicted with those constants. Median APE over its ok rows.", ""]
+           "rows (`clustertwin calibrate --exclude-family RE --holdout none --from-prior`: every constant of "
+           "fit.yaml refitted from its prior), then the family predicted with those constants. Median APE over "
+           "its ok rows.", ""]
     md += table(["family", "rows", "in-sample median APE", "held-out median APE", "held-out mean APE"],
                 [[h["family"], h["rows"], h["in_sample_median_ape"] + "%", h["held_out_median_ape"] + "%",
                   h["held_out_mean_ape"] + "%"] for h in held], ["l", "r", "r", "r", "r"])

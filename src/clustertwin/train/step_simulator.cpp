@@ -645,8 +645,12 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
   TrainResult r = with_microbatches(m1 + unit);
   const double k = static_cast<double>(m - m1) / unit;
   r.scenario = s;
-  r.step_time_s = a.step_time_s + k * (r.step_time_s - a.step_time_s);
-  r.lower_bound_s = a.lower_bound_s + k * (r.lower_bound_s - a.lower_bound_s);
+  // Each further group adds at least the busiest stage's work (it runs its passes one after
+  // another), which is the bound's slope: a step measured before the pipeline settles into that
+  // steady state must not be extrapolated below it.
+  const double bound_slope = r.lower_bound_s - a.lower_bound_s;
+  r.step_time_s = a.step_time_s + k * std::max(r.step_time_s - a.step_time_s, bound_slope);
+  r.lower_bound_s = a.lower_bound_s + k * bound_slope;
   for (std::size_t st = 0; st < r.stage_breakdowns.size(); ++st)
     r.stage_breakdowns[st] = extrapolate(a.stage_breakdowns[st], r.stage_breakdowns[st], k);
   r.breakdown = r.stage_breakdowns[r.critical_stage];
