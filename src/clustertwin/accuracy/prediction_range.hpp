@@ -1,8 +1,8 @@
 #pragma once
 // How far to trust a figure. The twin's held-out errors on measured runs (written by `clustertwin
 // calibrate` to data/calibration/residuals.csv) give every prediction a range: the spread of those
-// errors on the runs most comparable to it (same GPU generation, model class, precision class and
-// stack), widened by falling back to broader classes where few runs are comparable. The interval is
+// errors on the runs most comparable to it (same model class, stack, GPU generation and precision
+// class: RangePolicy::order), broader classes where few runs are comparable. The interval is
 // distribution-free: between the k-th smallest and k-th largest of n errors, k = floor(tail (n + 1)),
 // a new error of the same kind falls with probability (n + 1 - 2k) / (n + 1) >= the coverage asked
 // for. Errors are not exchangeable across sources, though (a new cluster's errors share its software
@@ -41,7 +41,7 @@ struct HeldOutError {
 
 struct PredictionRange {
   int runs = 0;        // held-out errors behind the range; 0: no range (too few comparable runs)
-  std::string basis;   // "same GPU generation, model class, precision, stack", or what was dropped
+  std::string basis;   // "same model class, stack, GPU generation and precision", or what was dropped
   double coverage = 0; // the nominal coverage (0.8)
   // Measured rate / predicted rate at the slow and the fast end of the range.
   double slow_factor = 1, fast_factor = 1;
