@@ -225,3 +225,41 @@ TEST_F(Cli, UnknownSubcommandOrFlagExit2) {
   EXPECT_EQ(run({"frobnicate"}).exit_code, 2);
   EXPECT_EQ(run(train({"--model", "llama3-8b", "--system", "dgx-h100", "--gpus", "8", "--no-such-flag"})).exit_code, 2);
 }
+
+// `list`: what the catalog knows, the same rows in JSON and CSV.
+TEST_F(Cli, ListShowsTheCatalogInJsonAndCsv) {
+  const Result gpus = run({"list", "gpus", "--format", "json"});
+  ASSERT_EQ(gpus.exit_code, 0) << gpus.err;
+  const auto j = nlohmann::json::parse(gpus.out);
+  bool h100 = false;
+  for (const auto& g : j)
+    if (g["id"] == "h100-sxm-80gb") {
+      h100 = true;
+      // NVIDIA H100 SXM datasheet: 989.4 dense BF16 TFLOPS, 80 GB of HBM3.
+      EXPECT_NEAR(g["bf16_tflops"].get<double>(), 989.4, 0.5);
+      EXPECT_NEAR(g["hbm_gb"].get<double>(), 80, 1e-9);
+      EXPECT_EQ(g["generation"], "hopper");
+    }
+  EXPECT_TRUE(h100) << gpus.out;
+  const Result sites = run({"list", "sites", "--format", "csv"});
+  ASSERT_EQ(sites.exit_code, 0) << sites.err;
+  EXPECT_EQ(sites.out.rfind("id,name,file,jurisdiction,pue,", 0), 0u) << sites.out;
+  EXPECT_TRUE(has(sites.out, "example-jp.yaml")) << sites.out;
+  // Every kind at once in JSON; a model the twin cannot load yet is a row with its reason.
+  const Result all = run({"list", "--format", "json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const auto a = nlohmann::json::parse(all.out);
+  for (const char* kind : {"models", "gpus", "systems", "profiles", "sites"}) EXPECT_GT(a[kind].size(), 0u) << kind;
+  for (const auto& m : a["models"])
+    EXPECT_TRUE(m["parameters_b"].get<double>() > 0 || m["note"].get<std::string>().rfind("not supported", 0) == 0) << m.dump();
+}
+
+TEST_F(Cli, ListRefusesUnknownKindsAndCsvOfEveryKind) {
+  const Result bad = run({"list", "tpus"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+  const Result csv = run({"list", "--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 2);
+  EXPECT_EQ(count_lines(csv.err), 1) << csv.err;
+  EXPECT_TRUE(csv.out.empty()) << csv.out;
+}

@@ -24,6 +24,7 @@ Runner add_serve_command(CLI::App& app);
 Runner add_serve_plan_command(CLI::App& app);
 Runner add_cluster_command(CLI::App& app);
 Runner add_calibrate_command(CLI::App& app);
+Runner add_list_command(CLI::App& app);
 // `validate inference`: predicts measured_inference.csv rows (cmd_serve.cpp).
 int run_validate_inference(const std::string& cases, const std::string& out);
 

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   ct::cli::Runner serve_plan = ct::cli::add_serve_plan_command(app);
   ct::cli::Runner cluster = ct::cli::add_cluster_command(app);
   ct::cli::Runner calibrate = ct::cli::add_calibrate_command(app);
+  ct::cli::Runner list = ct::cli::add_list_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
       if (sub->get_name() == "serve-plan") return serve_plan();
       if (sub->get_name() == "cluster") return cluster();
       if (sub->get_name() == "calibrate") return calibrate();
+      if (sub->get_name() == "list") return list();
     }
   } catch (const ct::InputError& e) {
     std::cerr << "clustertwin: error: " << e.what() << "\n";
