@@ -236,3 +236,21 @@ TEST(RangeCli, ServeSimulatesBothEndsOfTheRange) {
   EXPECT_NEAR(tlo * rhi, 1.0, 1e-6);
   EXPECT_NEAR(thi * rlo, 1.0, 1e-6);
 }
+
+TEST(RangeCli, ServePlanJsonCarriesTheGpuRangeInWholeReplicas) {
+  const Output r = run("serve-plan --model llama3-8b --systems dgx-h100 --load 20rps --slo ttft_p99=500ms,tpot_p99=50ms "
+                       "--workload poisson:input=512,output=64 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["systems"].size(), 1u);
+  const auto& p = j["systems"][0];
+  ASSERT_TRUE(p["feasible"].get<bool>()) << r.out;
+  EXPECT_EQ(p["gpus"].get<int>(), p["replicas"].get<int>() * p["tp"].get<int>() * p["pp"].get<int>());
+  const auto& range = p["range"];
+  ASSERT_TRUE(range.is_object()) << r.out;
+  const int per_replica = p["tp"].get<int>() * p["pp"].get<int>();
+  const int lo = range["gpus"][0].get<int>(), hi = range["gpus"][1].get<int>();
+  EXPECT_LE(lo, hi);
+  EXPECT_EQ(lo % per_replica, 0);
+  EXPECT_EQ(hi % per_replica, 0);
+}

@@ -223,9 +223,62 @@ Runner add_serve_command(CLI::App& app) {
   };
 }
 
+namespace {
+
+// One system's answer of serve-plan, with the range of GPUs needed: they scale inversely with the
+// per-replica capacity, whose range the held-out serving errors give.
+struct SystemPlan {
+  serve::PlanOption plan;
+  PredictionRange range;
+  int gpus_low = 0, gpus_high = 0;
+};
+
+SystemPlan plan_with_range(const serve::PlanOption& p, const PredictionRange& range, double load_rps) {
+  SystemPlan out{p, range, 0, 0};
+  if (!p.feasible || !range.available()) return out;
+  const int per_replica = p.gpus / p.replicas;
+  auto gpus_at = [&](double factor) {
+    return static_cast<int>(std::ceil(load_rps / (p.max_rps_per_replica * factor) - 1e-9)) * per_replica;
+  };
+  out.gpus_low = gpus_at(range.fast_factor);
+  out.gpus_high = gpus_at(range.slow_factor);
+  return out;
+}
+
+std::string format_serve_plan_line(const SystemPlan& sp) {
+  const serve::PlanOption& p = sp.plan;
+  if (!p.feasible) return fmt::format("  {:<14} no plan: {}\n", p.system_id, p.reason);
+  std::string o = fmt::format("  {:<14} {} replicas of TP {} x PP {} = {} GPUs ({:.2f} requests/s each); ${:.0f}/h, ${:.3f} per "
+                              "million output tokens, <= {:.2f} J per token\n",
+                              p.system_id, p.replicas, p.tp, p.pp, p.gpus, p.max_rps_per_replica, p.usd_per_hour,
+                              p.usd_per_million_output_tokens, p.joules_per_output_token);
+  if (sp.range.available())
+    o += fmt::format("  {:<14} {:.0f}% range {}-{} GPUs ({})\n", "", sp.range.coverage * 100, sp.gpus_low, sp.gpus_high,
+                     sp.range.describe());
+  return o;
+}
+
+nlohmann::json serve_plan_json(const SystemPlan& sp) {
+  const serve::PlanOption& p = sp.plan;
+  nlohmann::json j = {{"system", p.system_id}, {"feasible", p.feasible}, {"reason", p.reason}};
+  if (!p.feasible) return j;
+  j.update({{"tp", p.tp}, {"pp", p.pp}, {"replicas", p.replicas}, {"gpus", p.gpus},
+            {"max_requests_per_s_per_replica", p.max_rps_per_replica}, {"usd_per_hour", p.usd_per_hour},
+            {"usd_per_million_output_tokens", p.usd_per_million_output_tokens},
+            {"joules_per_output_token_upper_bound", p.joules_per_output_token}});
+  j["range"] = sp.range.available() ? nlohmann::json{{"coverage", sp.range.coverage},
+                                                     {"comparable_runs", sp.range.runs},
+                                                     {"basis", sp.range.basis},
+                                                     {"gpus", {sp.gpus_low, sp.gpus_high}}}
+                                    : nlohmann::json(nullptr);
+  return j;
+}
+
+}  // namespace
+
 Runner add_serve_plan_command(CLI::App& app) {
   struct Options {
-    std::string model, systems, precision = "fp8", kv_cache = "fp8", load, slo, workload;
+    std::string model, systems, precision = "fp8", kv_cache = "fp8", load, slo, workload, format = "text";
     int max_gpus_per_replica = 16;
   };
   auto o = std::make_shared<Options>();
@@ -239,6 +292,7 @@ Runner add_serve_plan_command(CLI::App& app) {
   c->add_option("--workload", o->workload, "Request lengths, e.g. poisson:input=2048,output=256 (the rate is --load)")->required();
   c->add_option("--max-gpus-per-replica", o->max_gpus_per_replica, "Largest replica tried")
       ->check(checked({1, 1024, true}));
+  c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
@@ -251,37 +305,32 @@ Runner add_serve_plan_command(CLI::App& app) {
     std::vector<std::string> assumed;
     const ModelSpec model = cat.model(o->model, &assumed);
     print_assumptions(assumed);
-    std::cout << fmt::format("clustertwin serve-plan: {} at {:.0f} requests/s ({} in / {} out tokens), SLO p99 TTFT {:.0f} ms, TPOT {:.0f} ms\n",
-                             model.name, q.load_rps, q.input_tokens, q.output_tokens, q.slo.ttft_p99_s * 1e3,
-                             q.slo.tpot_p99_s * 1e3);
-    std::stringstream ss(o->systems);
-    int feasible = 0;
     const HeldOutErrors errors = HeldOutErrors::load(cat.data_dir);
+    std::vector<SystemPlan> plans;
+    std::stringstream ss(o->systems);
     for (std::string id; std::getline(ss, id, ',');) {
       const SystemSpec& sys = cat.hardware.system(id);
       const serve::ReplicaSpec base{model, sys, 1, 1, parse_weights(o->precision), parse_kv_bytes(o->kv_cache)};
-      const serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc),
-                                                     sc.price_per_gpu_hour(sys.gpu.id));
-      if (!p.feasible) {
-        std::cout << fmt::format("  {:<14} no plan: {}\n", id, p.reason);
-        continue;
-      }
-      ++feasible;
-      std::cout << fmt::format("  {:<14} {} replicas of TP {} x PP {} = {} GPUs ({:.2f} requests/s each); ${:.0f}/h, ${:.3f} per million output tokens, <= {:.2f} J per token\n",
-                               id, p.replicas, p.tp, p.pp, p.gpus, p.max_rps_per_replica, p.usd_per_hour,
-                               p.usd_per_million_output_tokens, p.joules_per_output_token);
-      // GPUs needed scale inversely with the per-replica capacity, whose range the held-out serving errors give.
-      const PredictionRange range = errors.range(comparable_class("serving", sys.gpu, model, base.weights, "server"));
-      if (range.available()) {
-        const int per_replica = p.gpus / p.replicas;
-        auto gpus_at = [&](double factor) {
-          return static_cast<int>(std::ceil(q.load_rps / (p.max_rps_per_replica * factor) - 1e-9)) * per_replica;
-        };
-        std::cout << fmt::format("  {:<14} {:.0f}% range {}-{} GPUs ({})\n", "", range.coverage * 100,
-                                 gpus_at(range.fast_factor), gpus_at(range.slow_factor), range.describe());
-      }
+      serve::PlanOption p = serve::plan_system(base, q, cat.calibration, serve::EngineLimits::from(sc),
+                                               sc.price_per_gpu_hour(sys.gpu.id));
+      p.system_id = id;
+      plans.push_back(plan_with_range(p, errors.range(comparable_class("serving", sys.gpu, model, base.weights, "server")),
+                                      q.load_rps));
     }
-    if (feasible == 0) throw InputError("command line", "slo", "no system meets the SLO with any layout tried");
+    if (std::none_of(plans.begin(), plans.end(), [](const SystemPlan& p) { return p.plan.feasible; }))
+      throw InputError("command line", "slo", "no system meets the SLO with any layout tried");
+    if (o->format == "json") {
+      nlohmann::json j = {{"model", model.name}, {"load_rps", q.load_rps}, {"input_tokens", q.input_tokens},
+                          {"output_tokens", q.output_tokens}, {"slo_ttft_p99_s", q.slo.ttft_p99_s},
+                          {"slo_tpot_p99_s", q.slo.tpot_p99_s}, {"systems", nlohmann::json::array()}};
+      for (const SystemPlan& p : plans) j["systems"].push_back(serve_plan_json(p));
+      std::cout << json_text(j) << "\n";
+      return 0;
+    }
+    std::cout << fmt::format("clustertwin serve-plan: {} at {:.0f} requests/s ({} in / {} out tokens), SLO p99 TTFT {:.0f} ms, TPOT {:.0f} ms\n",
+                             model.name, q.load_rps, q.input_tokens, q.output_tokens, q.slo.ttft_p99_s * 1e3,
+                             q.slo.tpot_p99_s * 1e3);
+    for (const SystemPlan& p : plans) std::cout << format_serve_plan_line(p);
     return 0;
   };
 }
