@@ -14,6 +14,7 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/hw/catalog.hpp"
+#include "clustertwin/hw/granularity.hpp"
 
 namespace {
 
@@ -171,4 +172,20 @@ TEST(Profiles, AStackVersionRefinesItsBase) {
     EXPECT_NE(std::string(e.what()).find("profiles(orphan).base"), std::string::npos) << e.what();
   }
   fs::remove_all(dir);
+}
+
+// Whole units: 2,048 GPUs on GB200 NVL72 are 2048 / 72 = 28.44 racks (28 x 72 = 2016, 29 x 72 = 2088).
+TEST(Granularity, PartRacksAndPartNodesAreNamed) {
+  const ct::HardwareCatalog hw = ct::HardwareCatalog::load(ct::data_dir() + "/hardware");
+  const ct::SystemSpec& nvl72 = hw.system("gb200-nvl72");
+  EXPECT_EQ(ct::system_unit_gpus(nvl72), 72);
+  const std::string note = ct::granularity_note(nvl72, 2048);
+  EXPECT_NE(note.find("28.4 NVLink racks of 72"), std::string::npos) << note;
+  EXPECT_NE(note.find("2016 or 2088"), std::string::npos) << note;
+  EXPECT_EQ(ct::granularity_note(nvl72, 2016), "");
+  const ct::SystemSpec& dgx = hw.system("dgx-h100");
+  EXPECT_EQ(ct::system_unit_gpus(dgx), 8);
+  EXPECT_EQ(ct::granularity_note(dgx, 1024), "");
+  EXPECT_NE(ct::granularity_note(dgx, 12).find("1.5 nodes of 8"), std::string::npos);
+  EXPECT_EQ(ct::granularity_note(dgx, 4), "") << "part of one node is a small job, not a purchase";
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "clustertwin/hw/granularity.hpp"
 #include "cli/mpi_sharing.hpp"
 #include "cli/number_flags.hpp"
 #include "cli/progress.hpp"
@@ -105,6 +106,8 @@ Runner add_plan_command(CLI::App& app) {
     if (o->tokens.empty() && o->to_target.empty()) throw InputError("command line", "tokens", "give --tokens or --to-target");
     if (!o->tokens.empty()) req.tokens = parse_token_count(o->tokens, "tokens");
     req.gpu_counts = parse_gpu_counts(o->gpus, "gpus");
+    for (int gpus : req.gpu_counts)
+      if (const std::string note = granularity_note(req.system, gpus); !note.empty()) print_assumptions({note});
     req.seq_len = o->seq_len;
     req.global_batch = static_cast<int>(o->global_batch);
     if (!o->to_target.empty()) train_to_target(o->to_target, o->model, cat, req);

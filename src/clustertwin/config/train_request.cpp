@@ -6,6 +6,7 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/units.hpp"
 #include "clustertwin/core/yaml_util.hpp"
+#include "clustertwin/hw/granularity.hpp"
 
 namespace ct {
 
@@ -99,6 +100,7 @@ TrainScenario make_scenario(const TrainRequest& req, const Catalogs& cat, const 
     return static_cast<int>(check_count(static_cast<double>(v), kPositiveCount, source, field));
   };
   l.gpus = narrow(req.gpus, "gpus");
+  if (const std::string note = granularity_note(s.system, l.gpus); !note.empty() && assumptions) assumptions->push_back(note);
   l.tp = narrow(req.tp, "tp");
   l.pp = narrow(req.pp, "pp");
   l.vp = narrow(req.vp, "vp");
