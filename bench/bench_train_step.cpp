@@ -55,6 +55,41 @@ void BM_DeepSeekV3_1024GB200_Step(benchmark::State& state) {
 }
 BENCHMARK(BM_DeepSeekV3_1024GB200_Step)->Unit(benchmark::kMicrosecond);
 
+// Issue 17's deep pipelines: Megatron-1T (Calculon's shipped layout: 3,072 A100, TP4 PP64) and
+// Llama 3.1 405B at PP64 and PP16 with VP, where cost grew faster than linearly with depth.
+void BM_Megatron1T_3072A100_PP64(benchmark::State& state) {
+  const TrainScenario s = make_scenario({.model = "gpt-1t", .system = "dgx-a100", .gpus = 3072, .tp = 4, .pp = 64,
+                                         .micro_batch = 1, .global_batch = 3072, .seq_len = 2048},
+                                        catalogs(), "bench");
+  for (auto _ : state) {
+    TrainResult r = simulate_training_step(s, catalogs().calibration, {.keep_timeline = false});
+    benchmark::DoNotOptimize(r.step_time_s);
+  }
+}
+BENCHMARK(BM_Megatron1T_3072A100_PP64)->Unit(benchmark::kMicrosecond);
+
+void BM_Llama405B_PP64(benchmark::State& state) {
+  const TrainScenario s = make_scenario({.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8,
+                                         .pp = 64, .global_batch = 2048, .seq_len = 8192},
+                                        catalogs(), "bench");
+  for (auto _ : state) {
+    TrainResult r = simulate_training_step(s, catalogs().calibration, {.keep_timeline = false});
+    benchmark::DoNotOptimize(r.step_time_s);
+  }
+}
+BENCHMARK(BM_Llama405B_PP64)->Unit(benchmark::kMicrosecond);
+
+void BM_Llama405B_PP16_VP8(benchmark::State& state) {
+  const TrainScenario s = make_scenario({.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8,
+                                         .pp = 16, .vp = 8, .global_batch = 2048, .seq_len = 8192},
+                                        catalogs(), "bench");
+  for (auto _ : state) {
+    TrainResult r = simulate_training_step(s, catalogs().calibration, {.keep_timeline = false});
+    benchmark::DoNotOptimize(r.step_time_s);
+  }
+}
+BENCHMARK(BM_Llama405B_PP16_VP8)->Unit(benchmark::kMicrosecond);
+
 // The whole measured-training file through `validate training` (read, map, simulate, write).
 void BM_ValidateMeasuredTrainingFile(benchmark::State& state) {
   const TrainingValidator v(catalogs());

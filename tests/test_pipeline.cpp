@@ -117,6 +117,35 @@ TEST(StepSimulator, ExtrapolatedLongAccumulationMatchesTheFullSimulation) {
   EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 0.005);
 }
 
+// Issue 17: the extrapolated step (two short simulations, then the steady-state slope) agrees
+// with the full event simulation within 0.1% over a grid of depths, interleavings, models and
+// accumulation lengths, MoE with host-paced passes and uneven stages included.
+TEST(StepSimulator, ExtrapolationAgreesWithTheFullSimulationOverAGrid) {
+  struct Case {
+    const char* model;
+    const char* system;
+    int gpus, tp, pp, vp, ep, global_batch;
+  };
+  const Case cases[] = {
+      {"llama3-8b", "dgx-h100", 32, 1, 4, 1, 1, 32 * 8},     {"llama3-8b", "dgx-h100", 64, 1, 8, 1, 1, 8 * 40},
+      {"llama3-8b", "dgx-h100", 32, 1, 16, 1, 1, 2 * 50},    {"llama3-8b", "dgx-h100", 32, 1, 32, 1, 1, 1 * 70},
+      {"llama3-8b", "dgx-h100", 64, 1, 8, 2, 1, 8 * 40},     {"llama3-8b", "dgx-h100", 32, 1, 16, 2, 1, 2 * 48},
+      {"llama3-70b", "dgx-h100", 256, 4, 8, 5, 1, 8 * 32},   {"qwen3-30b-a3b", "dgx-h100", 64, 1, 8, 1, 8, 8 * 35},
+      {"mixtral-8x7b", "dgx-h100", 64, 2, 4, 1, 8, 8 * 37},  {"llama3.1-405b", "dgx-h100", 1024, 8, 16, 1, 1, 8 * 41},
+      {"llama2-13b", "dgx-h100", 64, 1, 32, 1, 1, 2 * 128},  {"llama2-13b", "dgx-h100", 64, 2, 16, 1, 1, 2 * 100},
+  };
+  const Calibration& cal = ct::testing::catalogs().calibration;
+  for (const Case& c : cases) {
+    const TrainScenario s = ct::testing::scenario({.model = c.model, .system = c.system, .gpus = c.gpus, .tp = c.tp,
+                                                   .pp = c.pp, .vp = c.vp, .ep = c.ep, .global_batch = c.global_batch,
+                                                   .seq_len = 4096});
+    const TrainResult fast = simulate_training_step(s, cal, {.keep_timeline = false});
+    const TrainResult full = simulate_training_step(s, cal, {.keep_timeline = true});
+    EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 1e-3)
+        << c.model << " pp " << c.pp << " vp " << c.vp << " microbatches " << s.layout.microbatches();
+  }
+}
+
 TEST(StepSimulator, DataParallelGradientReductionOverlapsTheBackwardPass) {
   // With many buckets almost all of the reduce-scatter hides under the last backward pass.
   const TrainScenario s = ct::testing::scenario(

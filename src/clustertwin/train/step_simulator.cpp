@@ -135,6 +135,15 @@ class StepBuilder {
     }
     return bound;
   }
+  double busiest_stage_microbatch_s() const {
+    double busiest = 0;
+    for (int st = 0; st < P_; ++st) {
+      double busy = 0;
+      for (int c = 0; c < V_; ++c) busy += costs_[st * V_ + c].fwd_s + costs_[st * V_ + c].bwd_s;
+      busiest = std::max(busiest, busy);
+    }
+    return busiest;
+  }
   const std::vector<StageTasks>& streams() const { return streams_; }
 
  private:
@@ -506,6 +515,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   StepBuilder b(s, cal, r, opt.keep_timeline);
   b.build_chunks();
   r.lower_bound_s = b.lower_bound_s() + s.profile.step_overhead_s;
+  r.busiest_stage_microbatch_s = b.busiest_stage_microbatch_s();
   if (opt.timing) {
     b.build_graph();
     r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
@@ -630,27 +640,31 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
   check_supported(s);
   const ParallelLayout& l = s.layout;
   const int m = l.microbatches();
-  // Symmetry: once the pipeline is full every further group of micro-batches adds the same time,
-  // so a long gradient-accumulation loop is simulated at two short lengths and extrapolated.
-  // (Exact for the deterministic schedules here; the trace needs the full timeline.)
-  const int unit = l.vp > 1 ? l.pp : 1;
-  const int m1 = ((std::max(2 * l.pp, 8) + unit - 1) / unit) * unit;
-  if (opt.keep_timeline || !opt.timing || m <= m1 + unit) return simulate_exact(s, cal, opt);
+  // Symmetry: once the pipeline is full the schedule repeats every `period` micro-batches (pp of
+  // them: with uneven stages single micro-batches add unequal time, a whole period the same), so
+  // a long gradient-accumulation loop is simulated at two short lengths one period apart and
+  // extrapolated. The steady state is reached after about 1.5 periods of 1F1B; interleaved
+  // schedules need whole periods. (Checked against the full simulation in tests/test_pipeline.cpp.)
+  const int period = l.pp;
+  const int m1 = l.vp > 1 ? std::max(2, (8 + period - 1) / period) * period : std::max((3 * l.pp + 1) / 2, 8);
+  if (opt.keep_timeline || !opt.timing || m <= m1 + period) return simulate_exact(s, cal, opt);
   auto with_microbatches = [&](int mb) {
     TrainScenario t = s;
     t.layout.global_batch = mb * l.dp * l.micro_batch;
     return simulate_exact(t, cal, opt);
   };
   const TrainResult a = with_microbatches(m1);
-  TrainResult r = with_microbatches(m1 + unit);
-  const double k = static_cast<double>(m - m1) / unit;
+  TrainResult r = with_microbatches(m1 + period);
+  const double k = static_cast<double>(m - m1) / period;
   r.scenario = s;
-  // Each further group adds at least the busiest stage's work (it runs its passes one after
-  // another), which is the bound's slope: a step measured before the pipeline settles into that
-  // steady state must not be extrapolated below it.
-  const double bound_slope = r.lower_bound_s - a.lower_bound_s;
-  r.step_time_s = a.step_time_s + k * std::max(r.step_time_s - a.step_time_s, bound_slope);
-  r.lower_bound_s = a.lower_bound_s + k * bound_slope;
+  // Each further group adds at least the busiest stage's work for it (that stage runs its passes
+  // one after another); with uneven stages the pipeline may not have settled on it yet at the
+  // simulated lengths, so the step grows by the larger of the two. The bound, a maximum of
+  // lines in the micro-batch count, grows no faster than that either: extended along its secant
+  // it stays a bound.
+  const double saturated_slope = period * r.busiest_stage_microbatch_s;
+  r.step_time_s = a.step_time_s + k * std::max(r.step_time_s - a.step_time_s, saturated_slope);
+  r.lower_bound_s = a.lower_bound_s + k * (r.lower_bound_s - a.lower_bound_s);
   for (std::size_t st = 0; st < r.stage_breakdowns.size(); ++st)
     r.stage_breakdowns[st] = extrapolate(a.stage_breakdowns[st], r.stage_breakdowns[st], k);
   r.breakdown = r.stage_breakdowns[r.critical_stage];

@@ -81,6 +81,9 @@ struct TrainResult {
   // No step can be shorter: the busiest stage's compute stream (its passes run one after another)
   // plus the optimizer, with every communication and bubble taken as free.
   double lower_bound_s = 0;
+  // The busiest stage's work per micro-batch (forward + backward of all its chunks): how much a
+  // long accumulation loop grows per micro-batch once that stage is saturated.
+  double busiest_stage_microbatch_s = 0;
   double tokens_per_step = 0;
   double tokens_per_s_per_gpu = 0;
   double model_flops_per_step = 0;   // Megatron formula (see cost/flops.hpp)
