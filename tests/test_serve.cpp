@@ -230,3 +230,20 @@ TEST(ServePercentiles, NearestRank) {
 
 }  // namespace
 }  // namespace ct::serve
+
+// 11 requests one second apart arrive at 1/s; completing at 0.5/s is overload, at 0.95/s it is not
+// (within 10%), and all arriving at once (offline) never is.
+TEST(ServeOverload, RequestsCompletingSlowerThanTheyArriveAreNamed) {
+  std::vector<ct::serve::Request> reqs;
+  for (int i = 0; i <= 10; ++i) reqs.push_back({static_cast<double>(i), 128, 16});
+  ct::serve::ServingResult r;
+  r.feasible = true;
+  r.requests_per_s = 0.5;
+  const std::string note = ct::serve::overload_note(reqs, r);
+  EXPECT_NE(note.find("arrive at 1.00/s and complete at 0.50/s"), std::string::npos) << note;
+  r.requests_per_s = 0.95;
+  EXPECT_EQ(ct::serve::overload_note(reqs, r), "");
+  for (auto& q : reqs) q.arrival_s = 0;
+  r.requests_per_s = 0.1;
+  EXPECT_EQ(ct::serve::overload_note(reqs, r), "");
+}

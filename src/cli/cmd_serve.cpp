@@ -95,7 +95,8 @@ ServingRange serving_range(serve::Deployment d, const PredictionRange& range, co
   return out;
 }
 
-std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr) {
+std::string format_serving_text(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr,
+                                const std::string& overload) {
   std::string o = fmt::format("clustertwin serve: {} on {} x {} ({} replicas of TP {} x PP {}{}), {} weights\n",
                               d.replica.model.name, d.gpus(), d.replica.system.gpu.name, d.replicas, d.replica.tp,
                               d.replica.pp, d.replica.attention_dp ? ", attention DP" : "", to_string(d.replica.weights));
@@ -106,6 +107,7 @@ std::string format_serving_text(const serve::Deployment& d, const serve::Serving
   o += fmt::format("  requests         {} completed in {:.1f} s, {} preemptions\n", r.completed, r.makespan_s, r.preemptions);
   o += fmt::format("  throughput       {:.2f} requests/s, {:.0f} output tokens/s ({:.0f} per GPU)\n", r.requests_per_s,
                    r.output_tokens_per_s, r.output_tokens_per_s_per_gpu);
+  if (!overload.empty()) o += "  WARNING          " + overload + "\n";
   o += "  latency (ms)        mean      p50      p90      p99\n";
   auto line = [&](const char* name, const serve::Percentiles& p) {
     o += fmt::format("    {:<12} {:8.1f} {:8.1f} {:8.1f} {:8.1f}\n", name, p.mean * 1e3, p.p50 * 1e3, p.p90 * 1e3, p.p99 * 1e3);
@@ -137,7 +139,8 @@ nlohmann::json range_ends_json(const ServingRange& sr) {
           {"tpot_p50_s", lo_hi(s.tpot_s.p50, f.tpot_s.p50)}, {"tpot_p99_s", lo_hi(s.tpot_s.p99, f.tpot_s.p99)}};
 }
 
-nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr) {
+nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr,
+                               const std::string& overload) {
   auto pct = [](const serve::Percentiles& p) {
     return nlohmann::json{{"mean", p.mean}, {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}};
   };
@@ -151,7 +154,8 @@ nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingR
           {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu}, {"ttft_s", pct(r.ttft_s)},
           {"tpot_s", pct(r.tpot_s)}, {"e2e_s", pct(r.e2e_s)}, {"mean_batch", r.mean_batch},
           {"gpu_utilization", r.gpu_utilization}, {"preemptions", r.preemptions},
-          {"kv_blocks_per_engine", r.memory.kv_blocks_per_engine},
+          {"kv_blocks_per_engine", r.memory.kv_blocks_per_engine}, {"overloaded", !overload.empty()},
+          {"warnings", overload.empty() ? nlohmann::json::array() : nlohmann::json::array({overload})},
           {"range", sr.available() ? range_ends_json(sr) : nlohmann::json(nullptr)}, {"timeline_engine0", timeline}};
 }
 
@@ -218,7 +222,9 @@ Runner add_serve_command(CLI::App& app) {
                                                    "serving", d.replica.system.gpu, d.replica.model, d.replica.weights, stack))
                                              : PredictionRange{};
     const ServingRange sr = serving_range(d, range, cat.calibration, requests);
-    std::cout << (o->format == "json" ? json_text(serving_to_json(d, r, sr)) + "\n" : format_serving_text(d, r, sr));
+    const std::string overload = serve::overload_note(requests, r);
+    std::cout << (o->format == "json" ? json_text(serving_to_json(d, r, sr, overload)) + "\n"
+                                      : format_serving_text(d, r, sr, overload));
     return 0;
   };
 }

@@ -1,5 +1,7 @@
 #include "clustertwin/serve/serving.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -83,6 +85,17 @@ ServingResult simulate_serving(const Deployment& d, const Calibration& cal, cons
   out.gpu_utilization = busy_fraction_sum / static_cast<double>(engines);
   out.feasible = true;
   return out;
+}
+
+std::string overload_note(const std::vector<Request>& requests, const ServingResult& r) {
+  if (!r.feasible || requests.size() < 2) return "";
+  const double span = requests.back().arrival_s - requests.front().arrival_s;
+  if (span <= 0) return "";
+  const double arriving = static_cast<double>(requests.size() - 1) / span;
+  if (r.requests_per_s >= 0.9 * arriving) return "";
+  return fmt::format("overloaded: requests arrive at {:.2f}/s and complete at {:.2f}/s, so queues and TTFT grow with the "
+                     "run's length (more replicas or a lower rate)",
+                     arriving, r.requests_per_s);
 }
 
 }  // namespace ct::serve

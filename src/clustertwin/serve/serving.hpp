@@ -48,4 +48,9 @@ struct ServingResult {
 // cache); a model that does not fit is a result (feasible = false, with the reason).
 ServingResult simulate_serving(const Deployment& d, const Calibration& cal, const std::vector<Request>& requests);
 
+// A timed workload the deployment cannot keep up with: requests complete more than 10% slower
+// than they arrive, so queues and TTFT grow with the run's length instead of settling. "" when
+// it keeps up, or when every request arrives at once (offline: saturating is the point).
+std::string overload_note(const std::vector<Request>& requests, const ServingResult& r);
+
 }  // namespace ct::serve
