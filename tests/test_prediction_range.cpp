@@ -122,11 +122,14 @@ struct ScratchCalibration {
   ~ScratchCalibration() { fs::remove_all(dir); }
 };
 
+std::vector<FitParameter>::const_iterator find_parameter(const FitSpec& spec, const std::string& name) {
+  return std::find_if(spec.parameters.begin(), spec.parameters.end(), [&](const FitParameter& p) { return p.name == name; });
+}
+
 TEST(FitSpec, BlockFieldEditsEveryBlockOfTheGroupOnly) {
   ScratchCalibration s;
   const FitSpec spec = load_fit_spec((s.dir / "fit.yaml").string());
-  const auto hopper = std::find_if(spec.parameters.begin(), spec.parameters.end(),
-                                   [](const FitParameter& p) { return p.name == "sustained_tensor_fraction[hopper]"; });
+  const auto hopper = find_parameter(spec, "sustained_tensor_fraction[hopper]");
   ASSERT_NE(hopper, spec.parameters.end());
   const double a100_before = load_calibration(s.dir.string()).device("a100-sxm-80gb").sustained_tensor_fraction;
   write_parameter(*hopper, s.dir.string(), 0.777);
@@ -140,8 +143,7 @@ TEST(FitSpec, BlockFieldEditsEveryBlockOfTheGroupOnly) {
 TEST(FitSpec, InlineScaleKeepsTheForwardBackwardRatio) {
   ScratchCalibration s;
   const FitSpec spec = load_fit_spec((s.dir / "fit.yaml").string());
-  const auto flash2 = std::find_if(spec.parameters.begin(), spec.parameters.end(),
-                                   [](const FitParameter& p) { return p.name == "attention[flash2].fwd"; });
+  const auto flash2 = find_parameter(spec, "attention[flash2].fwd");
   ASSERT_NE(flash2, spec.parameters.end());
   const Calibration before = load_calibration(s.dir.string());
   write_parameter(*flash2, s.dir.string(), read_parameter(*flash2, s.dir.string()) / 2);

@@ -20,6 +20,7 @@
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/json_text.hpp"
 #include "clustertwin/core/paths.hpp"
+#include "clustertwin/report/range_format.hpp"
 #include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/serve/inference_cases.hpp"
 #include "clustertwin/serve/serving.hpp"
@@ -132,11 +133,12 @@ std::string format_serving_text(const serve::Deployment& d, const serve::Serving
 nlohmann::json range_ends_json(const ServingRange& sr) {
   auto lo_hi = [](double a, double b) { return nlohmann::json::array({std::min(a, b), std::max(a, b)}); };
   const serve::ServingResult &s = sr.slow, &f = sr.fast;
-  return {{"coverage", sr.range.coverage}, {"comparable_runs", sr.range.runs}, {"basis", sr.range.basis},
-          {"requests_per_s", lo_hi(s.requests_per_s, f.requests_per_s)},
-          {"output_tokens_per_s", lo_hi(s.output_tokens_per_s, f.output_tokens_per_s)},
-          {"ttft_p50_s", lo_hi(s.ttft_s.p50, f.ttft_s.p50)}, {"ttft_p99_s", lo_hi(s.ttft_s.p99, f.ttft_s.p99)},
-          {"tpot_p50_s", lo_hi(s.tpot_s.p50, f.tpot_s.p50)}, {"tpot_p99_s", lo_hi(s.tpot_s.p99, f.tpot_s.p99)}};
+  nlohmann::json j = range_basis_json(sr.range);
+  j.update({{"requests_per_s", lo_hi(s.requests_per_s, f.requests_per_s)},
+            {"output_tokens_per_s", lo_hi(s.output_tokens_per_s, f.output_tokens_per_s)},
+            {"ttft_p50_s", lo_hi(s.ttft_s.p50, f.ttft_s.p50)}, {"ttft_p99_s", lo_hi(s.ttft_s.p99, f.ttft_s.p99)},
+            {"tpot_p50_s", lo_hi(s.tpot_s.p50, f.tpot_s.p50)}, {"tpot_p99_s", lo_hi(s.tpot_s.p99, f.tpot_s.p99)}});
+  return j;
 }
 
 nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingResult& r, const ServingRange& sr,
@@ -272,11 +274,11 @@ nlohmann::json serve_plan_json(const SystemPlan& sp) {
             {"max_requests_per_s_per_replica", p.max_rps_per_replica}, {"usd_per_hour", p.usd_per_hour},
             {"usd_per_million_output_tokens", p.usd_per_million_output_tokens},
             {"joules_per_output_token_upper_bound", p.joules_per_output_token}});
-  j["range"] = sp.range.available() ? nlohmann::json{{"coverage", sp.range.coverage},
-                                                     {"comparable_runs", sp.range.runs},
-                                                     {"basis", sp.range.basis},
-                                                     {"gpus", {sp.gpus_low, sp.gpus_high}}}
-                                    : nlohmann::json(nullptr);
+  j["range"] = nullptr;
+  if (sp.range.available()) {
+    j["range"] = range_basis_json(sp.range);
+    j["range"]["gpus"] = {sp.gpus_low, sp.gpus_high};
+  }
   return j;
 }
 

@@ -150,7 +150,7 @@ std::map<std::string, SoftwareProfile> load_profiles(const std::string& path) {
     }
     SoftwareProfile p = parse_profile(n, base, path, at);
     p.name = name;
-    p.base = base ? base->name : "";
+    p.base = base ? base->stack() : "";  // a release of a release still belongs to the stack
     p.stack_versions.clear();
     if (const YAML::Node v = n["stack_versions"]) {
       if (!base) throw InputError(path, at + ".stack_versions", "only a profile with a base is tied to stack versions");

@@ -13,6 +13,10 @@ namespace ct {
 // fused attention, FlashAttention-3/4) that Transformer Engine uses, or the pre-2022 unfused
 // path (batched GEMMs around a materialised softmax, as in Megatron-LM 2021-22).
 enum class AttentionKernel { FlashAttention2, Native, Unfused };
+// The names profiles.yaml and devices.yaml use.
+inline const char* to_string(AttentionKernel k) {
+  return k == AttentionKernel::FlashAttention2 ? "flash2" : k == AttentionKernel::Native ? "native" : "unfused";
+}
 
 struct AttentionEfficiency {
   double fwd_fraction = 0.5;  // of the BF16 dense peak, long sequences

@@ -66,8 +66,7 @@ Row profile_row(const SoftwareProfile& p) {
   return {{"name", p.name},
           {"base", p.base},
           {"stack_versions", p.stack_versions},
-          {"attention", p.attention == AttentionKernel::Native ? "native"
-                        : p.attention == AttentionKernel::FlashAttention2 ? "flash2" : "unfused"},
+          {"attention", to_string(p.attention)},
           {"tp_comm_overlap", p.tp_comm_overlap},
           {"host_kernel_us", p.host_kernel_s * 1e6}};
 }

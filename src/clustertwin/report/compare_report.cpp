@@ -57,11 +57,7 @@ std::string format_compare_text(const std::vector<ComparedRun>& runs, const Ener
                    "step s", range_head, "tok/s/GPU", "vs 1st", "MFU", "J/token", "compute", "TP", "CP", "EP", "DP",
                    "bubble", "other");
   for (const Row& r : rs) {
-    std::string range = "-";
-    if (r.range.available()) {
-      const auto [lo, hi] = r.range.of_time(r.step_s);
-      range = fmt::format("{:.3f}-{:.3f}", lo, hi);
-    }
+    const std::string range = range_cell(r.range, r.ranged().front(), 3);
     o += fmt::format("  {:<{}} {:>9.3f} {:>15} {:>12.1f} {:>7.2f}x {:>5.1f}% {:>9.3f}   {:>6.1f}% {:>4.1f}% {:>4.1f}% {:>4.1f}% "
                      "{:>4.1f}% {:>5.1f}% {:>4.1f}%{}\n",
                      r.label, w, r.step_s, range, r.tokens_per_gpu, r.ratio, 100 * r.mfu, r.facility_joule_per_token,

@@ -88,12 +88,7 @@ std::string format_plan_text(const PlanRequest& req, const PlanResult& r, const 
                          "-", c.memory_bytes / units::kGB);
         continue;
       }
-      const PredictionRange range = candidate_range(req, c, errors);
-      std::string days_range = "-";
-      if (range.available()) {
-        const auto [lo, hi] = range.of_time(c.run.wall_time_s);
-        days_range = fmt::format("{:.1f}-{:.1f}", lo / kDay, hi / kDay);
-      }
+      const std::string days_range = range_cell(candidate_range(req, c, errors), {"time_to_train_s", c.run.wall_time_s}, 1, kDay);
       o += fmt::format("  {:>4} {:>6} {:<28} {:>12} {:>6} {:>8.3f} {:>5.1f}% {:>6.1f} {:>7.1f} {:>11} {:>9.3g} {:>8.1f} {:>10.1f} {:>7.0f}\n",
                        ++rank, c.layout.gpus, layout_label(c.layout), recompute_short_name(c.layout),
                        to_string(c.layout.precision), c.step_time_s, 100 * c.mfu, c.memory_bytes / units::kGB,

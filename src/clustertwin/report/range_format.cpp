@@ -8,9 +8,19 @@ std::pair<double, double> range_of(const PredictionRange& r, const RangedFigure&
   return f.rate ? r.of_rate(f.value) : r.of_time(f.value);
 }
 
+nlohmann::ordered_json range_basis_json(const PredictionRange& r) {
+  return {{"coverage", r.coverage}, {"comparable_runs", r.runs}, {"basis", r.basis}};
+}
+
+std::string range_cell(const PredictionRange& r, const RangedFigure& f, int decimals, double unit) {
+  if (!r.available()) return "-";
+  const auto [lo, hi] = range_of(r, f);
+  return fmt::format("{:.{}f}-{:.{}f}", lo / unit, decimals, hi / unit, decimals);
+}
+
 nlohmann::ordered_json range_json(const PredictionRange& r, const std::vector<RangedFigure>& figures) {
   if (!r.available()) return nullptr;
-  nlohmann::ordered_json j = {{"coverage", r.coverage}, {"comparable_runs", r.runs}, {"basis", r.basis}};
+  nlohmann::ordered_json j = range_basis_json(r);
   for (const RangedFigure& f : figures) {
     const auto [lo, hi] = range_of(r, f);
     j[f.name] = {lo, hi};

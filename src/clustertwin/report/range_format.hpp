@@ -19,6 +19,10 @@ struct RangedFigure {
 };
 
 std::pair<double, double> range_of(const PredictionRange& r, const RangedFigure& f);
+// {"coverage", "comparable_runs", "basis"}: what every range object starts with.
+nlohmann::ordered_json range_basis_json(const PredictionRange& r);
+// A table cell: "low-high" in `unit` (the figure divided by it) with `decimals`, "-" without a range.
+std::string range_cell(const PredictionRange& r, const RangedFigure& f, int decimals, double unit = 1);
 // {"coverage", "comparable_runs", "basis", name: [low, high]...}; null when no range is available.
 nlohmann::ordered_json range_json(const PredictionRange& r, const std::vector<RangedFigure>& figures);
 // CSV columns: range_coverage, range_runs, then <name>_low, <name>_high per figure (empty without a range).

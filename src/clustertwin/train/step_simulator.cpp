@@ -123,13 +123,9 @@ class StepBuilder {
   double lower_bound_s() const {
     double bound = 0, fill = 0, drain = 0;  // first-chunk forward / backward of the stages before
     for (int st = 0; st < P_; ++st) {
-      double busy = 0, optimizer = 0;
-      for (int c = 0; c < V_; ++c) {
-        const ChunkCost& cc = costs_[st * V_ + c];
-        busy += M_ * (cc.fwd_s + cc.bwd_s);
-        optimizer += cc.optimizer_s;
-      }
-      bound = std::max(bound, fill + busy + std::max(optimizer, drain));
+      double optimizer = 0;
+      for (int c = 0; c < V_; ++c) optimizer += costs_[st * V_ + c].optimizer_s;
+      bound = std::max(bound, fill + M_ * stage_microbatch_s(st) + std::max(optimizer, drain));
       fill += costs_[st * V_].fwd_s;
       drain += costs_[st * V_].bwd_s;
     }
@@ -137,12 +133,14 @@ class StepBuilder {
   }
   double busiest_stage_microbatch_s() const {
     double busiest = 0;
-    for (int st = 0; st < P_; ++st) {
-      double busy = 0;
-      for (int c = 0; c < V_; ++c) busy += costs_[st * V_ + c].fwd_s + costs_[st * V_ + c].bwd_s;
-      busiest = std::max(busiest, busy);
-    }
+    for (int st = 0; st < P_; ++st) busiest = std::max(busiest, stage_microbatch_s(st));
     return busiest;
+  }
+  // A stage's passes for one micro-batch: forward and backward of each of its chunks.
+  double stage_microbatch_s(int st) const {
+    double busy = 0;
+    for (int c = 0; c < V_; ++c) busy += costs_[st * V_ + c].fwd_s + costs_[st * V_ + c].bwd_s;
+    return busy;
   }
   const std::vector<StageTasks>& streams() const { return streams_; }
 
