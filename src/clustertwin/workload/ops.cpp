@@ -4,6 +4,7 @@
 
 #include "clustertwin/cost/collective.hpp"
 #include "clustertwin/cost/compute.hpp"
+#include "clustertwin/workload/layer.hpp"
 
 namespace ct {
 
@@ -21,36 +22,45 @@ void Pass::add(Op op) {
 
 namespace {
 
-constexpr double kActBytes = 2.0;  // BF16 activations
-// Kernel launches of multi-kernel ops (Megatron-Core MoE router and token permutation, mamba_ssm
-// chunked scan), counted from their implementations.
-constexpr int kRouterKernels = 8, kPermuteKernels = 4, kScanKernels = 5;
+constexpr double kActBytes = kActivationBytes;
+
+// Tokens the busiest expert GPU processes relative to balanced routing: the imbalance, capped by
+// the expert capacity when over-capacity tokens are dropped.
+double expert_load_factor(const ParallelLayout& l) {
+  return l.moe_capacity_factor > 0 ? std::min(l.moe_imbalance, l.moe_capacity_factor) : l.moe_imbalance;
+}
+
+// How Megatron cuts a layer over the layout's TP, EP and ETP groups.
+LayerParallelism layer_parallelism(const ParallelLayout& l) {
+  LayerParallelism p;
+  p.tp = l.tp, p.ep = l.ep, p.etp = l.etp;
+  p.sequence_parallel = l.sequence_parallel;
+  return p;
+}
 
 // Shapes and per-GPU sizes of one micro-batch, shared by the pass builders.
 struct Dims {
-  double b, s, h, f, q, kv, t, cp, T, T_sp, hd, heads_local, vocab;
+  double b, s, h, kv, t, cp, T, T_sp, vocab;
   explicit Dims(const CostContext& c) {
     const auto& m = c.model;
     const auto& l = c.layout;
     b = l.micro_batch;
     s = static_cast<double>(l.seq_len);
     h = static_cast<double>(m.hidden);
-    f = static_cast<double>(m.ffn_hidden);
-    q = static_cast<double>(m.q_dim());
     kv = static_cast<double>(m.kv_dim());
     t = l.tp;
     cp = l.cp;
     T = b * s / cp;                                  // tokens through the GEMMs
     T_sp = l.sequence_parallel ? T / t : T;          // tokens on the residual stream
-    hd = static_cast<double>(m.head_dim);
-    heads_local = static_cast<double>(m.heads) / t;
     vocab = static_cast<double>(m.vocab);
   }
 };
 
 class Builder {
  public:
-  explicit Builder(const CostContext& c) : c_(c), d_(c) {
+  explicit Builder(const CostContext& c)
+      : c_(c), d_(c), parallel_(layer_parallelism(c.layout)),
+        rows_(batch_rows(c.model, parallel_, d_.T, expert_load_factor(c.layout))) {
     const auto& gpu = c.system.gpu;
     const PeakFormat fmt = gemm_peak_format(c.layout.precision);
     hbm_ = gpu.hbm_bytes_per_s * c.device.hbm_fraction;
@@ -64,6 +74,47 @@ class Builder {
   }
 
   const Dims& dims() const { return d_; }
+  const LayerParallelism& parallelism() const { return parallel_; }
+
+  // An op of the layer description, forward.
+  void forward(Pass& p, const LayerOp& op) const {
+    const double rows = rows_.of(op.rows), launches = op.grouped ? rows_.active_experts : 1;
+    switch (op.kind) {
+      case LayerOpKind::Gemm: p.add(gemm(op.name, rows_.gemm(op), op.low_precision, launches)); break;
+      case LayerOpKind::Cast: cast(p, op.name, rows * op.per_row, launches); break;
+      case LayerOpKind::Elementwise: p.add(elementwise(op.name, rows * op.per_row, op.kernels)); break;
+      case LayerOpKind::Attention: attention_fwd(p, op.sliding); break;
+      case LayerOpKind::SsdScan: p.add(ssd_scan(false)); break;
+      case LayerOpKind::TpEnter: tp_collective(p, op.name, rows * op.per_row, true); break;
+      case LayerOpKind::TpExit: tp_collective(p, op.name, rows * op.per_row, false); break;
+      case LayerOpKind::EpDispatch:
+      case LayerOpKind::EpCombine: p.add(ep_all_to_all(op.name, rows, op.per_row)); break;
+      case LayerOpKind::EtpGather: p.add(etp_collective(op.name, rows * op.per_row, true)); break;
+      case LayerOpKind::EtpScatter: p.add(etp_collective(op.name, rows * op.per_row, false)); break;
+      case LayerOpKind::CpExchange: p.add(cp_exchange(false)); break;
+    }
+  }
+
+  // Its backward: GEMM data and weight gradients, the element-wise op's backward bytes, the
+  // collective's mirror image (a gather's gradient is a reduction and back).
+  void backward(Pass& p, const LayerOp& op) const {
+    const double rows = rows_.of(op.rows), launches = op.grouped ? rows_.active_experts : 1;
+    const std::string name = op.name + ".bwd";
+    switch (op.kind) {
+      case LayerOpKind::Gemm: backward_gemms(p, op.name, rows_.gemm(op), op.low_precision, true, launches); break;
+      case LayerOpKind::Cast: break;  // the incoming gradient is quantised by backward_gemms
+      case LayerOpKind::Elementwise: p.add(elementwise(name, rows * op.per_row * op.bwd_bytes, op.kernels)); break;
+      case LayerOpKind::Attention: attention_bwd(p, op.sliding); break;
+      case LayerOpKind::SsdScan: p.add(ssd_scan(true)); break;
+      case LayerOpKind::TpEnter: tp_collective(p, name, rows * op.per_row, false); break;
+      case LayerOpKind::TpExit: tp_collective(p, name, rows * op.per_row, true); break;
+      case LayerOpKind::EpDispatch:
+      case LayerOpKind::EpCombine: p.add(ep_all_to_all(name, rows, op.per_row)); break;
+      case LayerOpKind::EtpGather: p.add(etp_collective(name, rows * op.per_row, false)); break;
+      case LayerOpKind::EtpScatter: p.add(etp_collective(name, rows * op.per_row, true)); break;
+      case LayerOpKind::CpExchange: p.add(cp_exchange(true)); break;
+    }
+  }
 
   // `launches`: a grouped GEMM (MoE experts) is one cuBLAS call per group, issued on several streams.
   Op gemm(std::string name, cost::GemmShape s, bool low_precision = true, double launches = 1) const {
@@ -102,57 +153,40 @@ class Builder {
     p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0, launches});
   }
 
-  // The next attention op covers a sliding window (GPT-OSS) instead of the whole causal prefix.
-  void set_sliding(bool sliding) const { sliding_ = sliding; }
-
-  cost::AttentionShape attention_shape() const {
+  // `sliding`: the layer attends over a sliding window (GPT-OSS), not the whole causal prefix.
+  cost::AttentionShape attention_shape(bool sliding) const {
     cost::AttentionShape a;
     a.batch = d_.b;
-    a.heads = d_.heads_local;
+    a.heads = attention_heads_per_gpu(c_.model, parallel_);
     a.q_len = d_.s / d_.cp;
     a.kv_len = d_.s;
     a.causal = true;
-    const MlaSpec& mla = c_.model.mla;
-    // MLA: QK^T over the 192-wide nope+rope head, PV over the 128-wide value head.
-    a.head_dim = mla.enabled() ? 0.5 * static_cast<double>(mla.qk_nope_head_dim + mla.qk_rope_head_dim + mla.v_head_dim)
-                               : d_.hd;
+    a.head_dim = attention_head_dim(c_.model);
     const double window = static_cast<double>(c_.model.sliding_window);
-    if (sliding_ && window > 0 && window < d_.s) {
+    if (sliding && window > 0 && window < d_.s) {
       a.kv_len = window;  // each query sees a full band of `window` keys
       a.causal = false;
     }
     return a;
   }
 
-  // Mamba-2 SSD (chunked scan): within each chunk of Q tokens an attention-like causal product
-  // over the state and head dimensions, plus the chunk-state updates; Triton kernels at the
-  // FlashAttention-2 efficiency.
+  // Mamba-2 SSD (chunked scan): within each chunk an attention-like causal product over the state
+  // and head dimensions, plus the chunk-state updates; Triton kernels at the FlashAttention-2
+  // efficiency, unless the kernel chain's HBM traffic takes longer.
   Op ssd_scan(bool backward) const {
-    const MambaSpec& m = c_.model.mamba;
-    cost::AttentionShape a;
-    a.batch = d_.b * d_.s / d_.cp / static_cast<double>(m.chunk);
-    a.heads = static_cast<double>(m.heads) / d_.t;
-    a.q_len = a.kv_len = static_cast<double>(m.chunk);
-    a.head_dim = 0.5 * static_cast<double>(m.state + m.head_dim);
-    a.causal = true;
-    const double state_flops = 4.0 * d_.T * a.heads * m.head_dim * m.state;
+    const SsdWork w = ssd_work(c_.model.mamba, d_.T, d_.t);
     auto it = c_.device.attention.find(AttentionKernel::FlashAttention2);
     const AttentionEfficiency eff = it != c_.device.attention.end() ? it->second : AttentionEfficiency{};
     cost::AttentionDevice dev = attn_;
     dev.fwd_fraction = eff.fwd_fraction * c_.device.sustained_tensor_fraction;
     dev.bwd_fraction = eff.bwd_fraction * c_.device.sustained_tensor_fraction;
-    const double chunk_s = backward ? cost::attention_bwd_time_s(a, dev) : cost::attention_fwd_time_s(a, dev);
+    const double chunk_s = backward ? cost::attention_bwd_time_s(w.chunk, dev) : cost::attention_fwd_time_s(w.chunk, dev);
     const double ratio = backward ? cost::kAttentionBwdFlopRatio : 1.0;
-    const double state_s = ratio * state_flops / (dev.peak_flops * (backward ? dev.bwd_fraction : dev.fwd_fraction));
-    const double flops = ratio * (a.fwd_flops() + state_flops);
-    // The scan is a chain of kernels (cumsum, chunk states, state passing, chunk scan) that each
-    // stream x, B, C, y and the FP32 chunk states through HBM.
-    const double inner = static_cast<double>(m.inner()) / d_.t, bc = 2.0 * m.groups * m.state;
-    const double states = d_.T / m.chunk * a.heads * m.head_dim * m.state * 4.0;
-    const double bytes = ratio * (d_.T * (3 * inner + 2 * bc) * kActBytes + 2 * states);
-    const double memory_s = cost::memory_bound_time_s(bytes, hbm_, (backward ? 2 : 1) * kScanKernels * c_.kernels.launch_overhead_s);
-    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops,
-            (backward ? 2.0 : 1.0) * kScanKernels};
+    const double state_s = ratio * w.state_flops / (dev.peak_flops * (backward ? dev.bwd_fraction : dev.fwd_fraction));
+    const double flops = ratio * (w.chunk.fwd_flops() + w.state_flops);
+    const double kernels = (backward ? 2.0 : 1.0) * kSsdScanKernels;
+    const double memory_s = cost::memory_bound_time_s(ratio * w.bytes, hbm_, kernels * c_.kernels.launch_overhead_s);
+    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops, kernels};
   }
 
   // Expert-tensor-parallel all-gather (forward) or reduce-scatter of the routed tokens, `bytes`
@@ -177,8 +211,8 @@ class Builder {
 
   // Fused (flash) attention forward, or, unfused, the score GEMM, the materialised
   // mask+softmax+dropout and the value GEMM (no causal skipping).
-  void attention_fwd(Pass& p, const std::string& prefix = "") const {
-    const auto a = attention_shape();
+  void attention_fwd(Pass& p, bool sliding, const std::string& prefix = "") const {
+    const auto a = attention_shape(sliding);
     if (!unfused()) {
       p.add({prefix + "core_attention", OpKind::Attention, cost::attention_fwd_time_s(a, attention_device()), a.fwd_flops()});
       return;
@@ -189,8 +223,8 @@ class Builder {
     p.add(gemm(prefix + "attn_values", {a.q_len, a.head_dim, a.kv_len, bh}, false));
   }
 
-  void attention_bwd(Pass& p) const {
-    const auto a = attention_shape();
+  void attention_bwd(Pass& p, bool sliding) const {
+    const auto a = attention_shape(sliding);
     if (!unfused()) {
       p.add({"core_attention.bwd", OpKind::Attention, cost::attention_bwd_time_s(a, attention_device()),
              cost::kAttentionBwdFlopRatio * a.fwd_flops()});
@@ -209,10 +243,9 @@ class Builder {
   // parallelism an all-gather where the TP region starts (`gather`) and a reduce-scatter where it
   // ends; without, nothing where it starts (the input is replicated) and an all-reduce where it
   // ends (Korthikanti et al. 2022, fig. 4-5): 2 all-reduces per layer and pass, or 2 + 2 halves.
-  void tp_collective(Pass& p, const std::string& name, bool gather) const {
+  void tp_collective(Pass& p, const std::string& name, double bytes, bool gather) const {
     const int n = c_.layout.tp;
     if (n <= 1 || (gather && !c_.layout.sequence_parallel)) return;
-    const double bytes = d_.T * d_.h * kActBytes;
     if (!c_.layout.sequence_parallel) {
       p.add({name + ".all_reduce", OpKind::TpComm, cost::all_reduce_time_s(bytes, n, c_.topology.tp_all_reduce_link), 0});
       return;
@@ -261,7 +294,8 @@ class Builder {
 
   const CostContext& c_;
   Dims d_;
-  mutable bool sliding_ = false;
+  LayerParallelism parallel_;
+  BatchRows rows_;
   double hbm_ = 0;
   cost::GemmDevice low_, bf16_;
   cost::AttentionDevice attn_;
@@ -310,211 +344,13 @@ void finish(const Builder& B, const CostContext& c, LayerPasses& L) {
   B.settle_overlap(L.recompute);
 }
 
-// Self-attention (MHA/GQA, or MLA's low-rank projections) with its norm and TP collectives.
-LayerPasses attention_block(const Builder& B, const CostContext& c, bool sliding) {
-  const Dims& d = B.dims();
-  const ModelSpec& m = c.model;
-  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
+// One block's passes from its forward description: the forward in order, the backward in
+// reverse (each GEMM's data and weight gradients, each element-wise op's backward bytes, each
+// collective's mirror image), and the recompute pass from the forward.
+LayerPasses block_passes(const Builder& B, const CostContext& c, const std::vector<LayerOp>& ops) {
   LayerPasses L;
-  B.set_sliding(sliding);
-  std::vector<std::pair<std::string, cost::GemmShape>> in_proj;  // GEMMs before the attention core
-  double q_width = d.q, v_width = d.q;
-  if (m.mla.enabled()) {
-    const MlaSpec& a = m.mla;
-    const double heads = d.heads_local;
-    q_width = heads * (a.qk_nope_head_dim + a.qk_rope_head_dim);
-    v_width = heads * a.v_head_dim;
-    if (a.q_lora_rank > 0) {
-      in_proj.push_back({"q_down_proj", {d.T, static_cast<double>(a.q_lora_rank), d.h}});
-      in_proj.push_back({"q_up_proj", {d.T, q_width, static_cast<double>(a.q_lora_rank)}});
-    } else {
-      in_proj.push_back({"q_proj", {d.T, q_width, d.h}});
-    }
-    in_proj.push_back({"kv_down_proj", {d.T, static_cast<double>(a.kv_lora_rank + a.qk_rope_head_dim), d.h}});
-    in_proj.push_back({"kv_up_proj", {d.T, heads * (a.qk_nope_head_dim + a.v_head_dim), static_cast<double>(a.kv_lora_rank)}});
-  } else {
-    q_width = d.q / d.t, v_width = d.q / d.t;
-    in_proj.push_back({"qkv_proj", {d.T, (d.q + 2 * d.kv) / d.t, d.h}});
-  }
-  const cost::GemmShape proj{d.T, d.h, v_width};
-  const double rope_bytes = m.position == PositionKind::Rope ? 2 * d.T * (q_width + d.kv / d.t) * kActBytes : 0;
-
-  Pass& fwd = L.fwd;
-  fwd.add(B.elementwise("input_norm", norm_bytes));
-  B.tp_collective(fwd, "attn_in", true);
-  for (const auto& [name, shape] : in_proj) {
-    B.cast(fwd, name + ".cast", shape.m * shape.k);
-    fwd.add(B.gemm(name, shape));
-  }
-  if (rope_bytes > 0) fwd.add(B.elementwise("rope", rope_bytes));
-  fwd.add(B.cp_exchange(false));
-  B.attention_fwd(fwd);
-  B.cast(fwd, "out_proj.cast", d.T * v_width);
-  fwd.add(B.gemm("out_proj", proj));
-  B.tp_collective(fwd, "attn_out", false);
-  fwd.add(B.elementwise("residual_add", residual_bytes));
-
-  Pass& bwd = L.bwd;
-  bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  B.tp_collective(bwd, "attn_out.bwd", true);
-  B.backward_gemms(bwd, "out_proj", proj);
-  bwd.add(B.cp_exchange(true));
-  B.attention_bwd(bwd);
-  if (rope_bytes > 0) bwd.add(B.elementwise("rope.bwd", rope_bytes));
-  for (auto it = in_proj.rbegin(); it != in_proj.rend(); ++it) B.backward_gemms(bwd, it->first, it->second);
-  B.tp_collective(bwd, "attn_in.bwd", false);
-  bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
-  finish(B, c, L);
-  B.set_sliding(false);
-  return L;
-}
-
-// Mamba-2 mixer: in-projection, causal conv, chunked state-space scan (SSD), gated norm,
-// out-projection; heads split over TP.
-LayerPasses mamba_block(const Builder& B, const CostContext& c) {
-  const Dims& d = B.dims();
-  const MambaSpec& mb = c.model.mamba;
-  const double inner = static_cast<double>(mb.inner()) / d.t, heads = static_cast<double>(mb.heads) / d.t;
-  const double bc = 2.0 * mb.groups * mb.state / std::max<double>(1.0, std::min<double>(d.t, mb.groups));
-  const cost::GemmShape in_proj{d.T, 2 * inner + bc + heads, d.h}, out_proj{d.T, d.h, inner};
-  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
-  const double conv_bytes = 2 * d.T * (inner + bc) * kActBytes, gate_norm_bytes = 3 * d.T * inner * kActBytes;
-  LayerPasses L;
-  Pass& fwd = L.fwd;
-  fwd.add(B.elementwise("input_norm", norm_bytes));
-  B.tp_collective(fwd, "mamba_in", true);
-  B.cast(fwd, "in_proj.cast", d.T * d.h);
-  fwd.add(B.gemm("mamba_in_proj", in_proj));
-  fwd.add(B.elementwise("causal_conv1d", conv_bytes));
-  fwd.add(B.ssd_scan(false));
-  fwd.add(B.elementwise("gated_rmsnorm", gate_norm_bytes));
-  B.cast(fwd, "out_proj.cast", d.T * inner);
-  fwd.add(B.gemm("mamba_out_proj", out_proj));
-  B.tp_collective(fwd, "mamba_out", false);
-  fwd.add(B.elementwise("residual_add", residual_bytes));
-  Pass& bwd = L.bwd;
-  bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  B.tp_collective(bwd, "mamba_out.bwd", true);
-  B.backward_gemms(bwd, "mamba_out_proj", out_proj);
-  bwd.add(B.elementwise("gated_rmsnorm.bwd", 2 * gate_norm_bytes));
-  bwd.add(B.ssd_scan(true));
-  bwd.add(B.elementwise("causal_conv1d.bwd", 2 * conv_bytes));
-  B.backward_gemms(bwd, "mamba_in_proj", in_proj);
-  B.tp_collective(bwd, "mamba_in.bwd", false);
-  bwd.add(B.elementwise("input_norm.bwd", 2 * norm_bytes));
-  finish(B, c, L);
-  return L;
-}
-
-// A dense MLP on `tokens` (GeLU, squared ReLU or SwiGLU), `prefix` naming its ops.
-void mlp_ops(const Builder& B, Pass& fwd, Pass& bwd, const std::string& prefix, double tokens, double f_local,
-             bool gated, const char* act) {
-  const Dims& d = B.dims();
-  const cost::GemmShape fc1{tokens, (gated ? 2 : 1) * f_local, d.h}, fc2{tokens, d.h, f_local};
-  const double act_bytes = (gated ? 3.0 : 2.0) * tokens * f_local * kActBytes;
-  B.cast(fwd, prefix + "fc1.cast", tokens * d.h);
-  fwd.add(B.gemm(prefix + (gated ? "gate_up" : "fc1"), fc1));
-  fwd.add(B.elementwise(prefix + act, act_bytes));
-  B.cast(fwd, prefix + "fc2.cast", tokens * f_local);
-  fwd.add(B.gemm(prefix + "down", fc2));
-  // Backward in reverse order.
-  B.backward_gemms(bwd, prefix + "down", fc2);
-  bwd.add(B.elementwise(prefix + "activation.bwd", 2 * act_bytes));
-  B.backward_gemms(bwd, prefix + (gated ? "gate_up" : "fc1"), fc1);
-}
-
-const char* activation_name(MlpKind k) {
-  return k == MlpKind::SwiGlu ? "swiglu" : (k == MlpKind::Gelu ? "gelu" : "relu2");
-}
-
-LayerPasses dense_mlp_block(const Builder& B, const CostContext& c) {
-  const Dims& d = B.dims();
-  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
-  LayerPasses L;
-  Pass mlp_bwd;
-  L.fwd.add(B.elementwise("pre_mlp_norm", norm_bytes));
-  B.tp_collective(L.fwd, "mlp_in", true);
-  mlp_ops(B, L.fwd, mlp_bwd, "mlp_", d.T, d.f / d.t, c.model.gated_mlp(), activation_name(c.model.mlp));
-  B.tp_collective(L.fwd, "mlp_out", false);
-  L.fwd.add(B.elementwise("residual_add", residual_bytes));
-  L.bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  B.tp_collective(L.bwd, "mlp_out.bwd", true);
-  append(L.bwd, mlp_bwd);
-  B.tp_collective(L.bwd, "mlp_in.bwd", false);
-  L.bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
-  finish(B, c, L);
-  return L;
-}
-
-// Tokens the busiest expert GPU processes relative to balanced routing: the imbalance, capped by
-// the expert capacity when over-capacity tokens are dropped.
-double expert_load_factor(const ParallelLayout& l) {
-  return l.moe_capacity_factor > 0 ? std::min(l.moe_imbalance, l.moe_capacity_factor) : l.moe_imbalance;
-}
-
-// Routed experts: router, token permutation, dispatch all-to-all over the EP group, grouped expert
-// GEMMs (each GPU holds num_experts / ep experts, each split over etp GPUs: the routed tokens
-// are all-gathered over the ETP group before them and reduce-scattered after), combine
-// all-to-all; plus shared experts. Tokens enter sequence-parallel (T / tp per GPU).
-LayerPasses moe_block(const Builder& B, const CostContext& c) {
-  const Dims& d = B.dims();
-  const MoeSpec& moe = c.model.moe;
-  const double tokens = d.T_sp, k = moe.top_k, E = moe.num_experts, ep = c.layout.ep;
-  const double local_experts = E / ep;
-  // Routed token copies that land on this GPU (balanced routing times the imbalance factor).
-  const double routed = tokens * k * expert_load_factor(c.layout);
-  const double etp = c.layout.etp, f = static_cast<double>(moe.expert_ffn_hidden) / etp;  // f: this GPU's slice
-  const double gathered = routed * etp;  // tokens through this GPU's expert GEMMs
-  // Latent MoE (Nemotron-3 Super): tokens are projected to a narrower width before dispatch.
-  const double width = moe.latent_size > 0 ? static_cast<double>(moe.latent_size) : d.h;
-  const cost::GemmShape fc1{gathered / local_experts, (moe.gated ? 2 : 1) * f, width, local_experts},
-      fc2{gathered / local_experts, width, f, local_experts}, to_latent{tokens, width, d.h}, from_latent{tokens, d.h, width};
-  const double act_bytes = (moe.gated ? 3.0 : 2.0) * gathered * f * kActBytes;
-  const double etp_bytes = gathered * width * kActBytes;
-  const double norm_bytes = 2 * d.T_sp * d.h * kActBytes, residual_bytes = 3 * d.T_sp * d.h * kActBytes;
-  const double permute_bytes = 2 * tokens * k * width * kActBytes;
-  const double token_bytes = width * kActBytes;  // one routed copy, each direction
-  LayerPasses L;
-  Pass& fwd = L.fwd;
-  Pass shared_bwd;
-  fwd.add(B.elementwise("pre_mlp_norm", norm_bytes));
-  fwd.add(B.gemm("router", {tokens, E, d.h}, false));
-  fwd.add(B.elementwise("router_topk", tokens * E * 4 * 2, kRouterKernels));
-  if (moe.latent_size > 0) fwd.add(B.gemm("to_latent", to_latent));
-  fwd.add(B.elementwise("permute", permute_bytes, kPermuteKernels));
-  fwd.add(B.ep_all_to_all("dispatch", tokens, token_bytes));
-  if (etp > 1) fwd.add(B.etp_collective("experts_in", etp_bytes, true));
-  B.cast(fwd, "experts_fc1.cast", gathered * width, local_experts);
-  fwd.add(B.gemm(moe.gated ? "experts_gate_up" : "experts_fc1", fc1, true, local_experts));
-  fwd.add(B.elementwise(moe.gated ? "experts_swiglu" : "experts_relu2", act_bytes));
-  B.cast(fwd, "experts_fc2.cast", gathered * f, local_experts);
-  fwd.add(B.gemm("experts_down", fc2, true, local_experts));
-  if (etp > 1) fwd.add(B.etp_collective("experts_out", etp_bytes, false));
-  fwd.add(B.ep_all_to_all("combine", tokens, token_bytes));
-  fwd.add(B.elementwise("unpermute", permute_bytes, kPermuteKernels));
-  if (moe.latent_size > 0) fwd.add(B.gemm("from_latent", from_latent));
-  if (moe.shared_ffn_hidden > 0)
-    mlp_ops(B, fwd, shared_bwd, "shared_expert_", tokens, static_cast<double>(moe.shared_ffn_hidden), moe.gated,
-            moe.gated ? "swiglu" : "relu2");
-  fwd.add(B.elementwise("residual_add", residual_bytes));
-
-  Pass& bwd = L.bwd;
-  bwd.add(B.elementwise("residual_add.bwd", residual_bytes));
-  append(bwd, shared_bwd);
-  if (moe.latent_size > 0) B.backward_gemms(bwd, "from_latent", from_latent);
-  bwd.add(B.elementwise("unpermute.bwd", permute_bytes, kPermuteKernels));
-  bwd.add(B.ep_all_to_all("combine.bwd", tokens, token_bytes));
-  if (etp > 1) bwd.add(B.etp_collective("experts_out.bwd", etp_bytes, true));
-  B.backward_gemms(bwd, "experts_down", fc2, true, true, local_experts);
-  bwd.add(B.elementwise("experts_activation.bwd", 2 * act_bytes));
-  B.backward_gemms(bwd, moe.gated ? "experts_gate_up" : "experts_fc1", fc1, true, true, local_experts);
-  if (etp > 1) bwd.add(B.etp_collective("experts_in.bwd", etp_bytes, false));
-  bwd.add(B.ep_all_to_all("dispatch.bwd", tokens, token_bytes));
-  bwd.add(B.elementwise("permute.bwd", permute_bytes, kPermuteKernels));
-  if (moe.latent_size > 0) B.backward_gemms(bwd, "to_latent", to_latent);
-  bwd.add(B.elementwise("router_topk.bwd", tokens * E * 4 * 2, kRouterKernels));
-  B.backward_gemms(bwd, "router", {tokens, E, d.h}, false);
-  bwd.add(B.elementwise("pre_mlp_norm.bwd", 2 * norm_bytes));
+  for (const LayerOp& op : ops) B.forward(L.fwd, op);
+  for (auto it = ops.rbegin(); it != ops.rend(); ++it) B.backward(L.bwd, *it);
   finish(B, c, L);
   return L;
 }
@@ -530,11 +366,8 @@ void pace_by_host(Pass& p, double host_kernel_s) {
 
 LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec) {
   const Builder B(c);
-  LayerPasses mixer, ffn;
-  if (spec.mixer == MixerKind::Attention) mixer = attention_block(B, c, spec.sliding_window);
-  if (spec.mixer == MixerKind::Mamba) mixer = mamba_block(B, c);
-  if (spec.ffn == FfnKind::Dense) ffn = dense_mlp_block(B, c);
-  if (spec.ffn == FfnKind::Moe) ffn = moe_block(B, c);
+  const LayerDescription layer = describe_layer(c.model, spec, B.parallelism());
+  const LayerPasses mixer = block_passes(B, c, layer.mixer), ffn = block_passes(B, c, layer.ffn);
   // Forward runs mixer then feed-forward; backward the reverse.
   LayerPasses L = mixer;
   append(L.fwd, ffn.fwd);
@@ -557,10 +390,10 @@ LayerPasses embedding_passes(const CostContext& c) {
   LayerPasses L;
   L.fwd.add(B.elementwise("embedding_lookup", 2 * d.T * d.h * kActBytes));
   // Vocabulary-parallel embedding: partial lookups are summed (scattered with SP) across TP.
-  B.tp_collective(L.fwd, "embedding", false);
+  B.tp_collective(L.fwd, "embedding", d.T * d.h * kActBytes, false);
   B.settle_overlap(L.fwd);
   L.bwd.add(B.elementwise("embedding.bwd", 3 * d.T * d.h * kActBytes));
-  B.tp_collective(L.bwd, "embedding.bwd", true);
+  B.tp_collective(L.bwd, "embedding.bwd", d.T * d.h * kActBytes, true);
   B.settle_overlap(L.bwd);
   return L;
 }
@@ -573,13 +406,13 @@ LayerPasses lm_head_passes(const CostContext& c) {
   const double logits = d.T * v_local;
   LayerPasses L;
   L.fwd.add(B.elementwise("final_norm", 2 * d.T_sp * d.h * kActBytes));
-  B.tp_collective(L.fwd, "lm_head_in", true);
+  B.tp_collective(L.fwd, "lm_head_in", d.T * d.h * kActBytes, true);
   L.fwd.add(B.gemm("lm_head", head, /*low_precision=*/false));  // the output layer stays in BF16
   // Cross-entropy: BF16 logits read, FP32 softmax written and read back.
   L.fwd.add(B.elementwise("cross_entropy", logits * (kActBytes + 4 + 4)));
   L.bwd.add(B.elementwise("cross_entropy.bwd", logits * (4 + kActBytes)));
   B.backward_gemms(L.bwd, "lm_head", head, false);
-  B.tp_collective(L.bwd, "lm_head_in.bwd", false);
+  B.tp_collective(L.bwd, "lm_head_in.bwd", d.T * d.h * kActBytes, false);
   L.bwd.add(B.elementwise("final_norm.bwd", 4 * d.T_sp * d.h * kActBytes));
   finish(B, c, L);
   return L;
