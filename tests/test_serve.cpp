@@ -94,12 +94,12 @@ TEST(ServeIterationCost, Fp4WeightsNeedFp4TensorCores) {
 }
 
 TEST(ServeIterationCost, MoeReadsOnlyTheExpertsTokensReach) {
-  EXPECT_NEAR(IterationCostModel::distinct_experts(1, 8, 2), 2.0, 1e-12);
-  EXPECT_NEAR(IterationCostModel::distinct_experts(1000, 8, 2), 8.0, 1e-9);
+  EXPECT_NEAR(active_experts(8, 1, 8, 2), 2.0, 1e-12);
+  EXPECT_NEAR(active_experts(8, 1000, 8, 2), 8.0, 1e-9);
   // Two tokens, top-2 of 8: 8 (1 - (6/8)^2) = 3.5 distinct experts on average.
-  EXPECT_NEAR(IterationCostModel::distinct_experts(2, 8, 2), 3.5, 1e-12);
+  EXPECT_NEAR(active_experts(8, 2, 8, 2), 3.5, 1e-12);
   // 16 tokens each choosing 8 of 128 experts: 128 (1 - (120/128)^16) = 82.4225 experts touched.
-  EXPECT_NEAR(IterationCostModel::distinct_experts(16, 128, 8), 82.42251130217052, 1e-9);
+  EXPECT_NEAR(active_experts(128, 16, 128, 8), 82.42251130217052, 1e-9);
 }
 
 TEST(ServeMemory, ModelThatDoesNotFitIsAResultWithAReason) {

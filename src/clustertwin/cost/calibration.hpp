@@ -32,6 +32,14 @@ struct DeviceCalibration {
   double hbm_fraction = 0.87;          // achievable fraction of HBM peak (STREAM-like)
   double nvlink_ring_fraction = 0.80;  // ring all-gather/reduce-scatter bus bandwidth / NVLink unidir
   double nvls_all_reduce_speedup = 1.0;  // all-reduce bus bandwidth gain from NVLink SHARP
+
+  // The GEMM fraction of format `f`; where no micro-benchmark measured it, the next wider
+  // format's fraction of its own peak (FP4 -> FP8 -> BF16).
+  double gemm_fraction_of(PeakFormat f) const {
+    if (auto it = gemm_fraction.find(f); it != gemm_fraction.end()) return it->second;
+    if (f == PeakFormat::FP4) return gemm_fraction_of(PeakFormat::FP8);
+    return gemm_fraction.at(PeakFormat::BF16);
+  }
 };
 
 struct KernelCalibration {

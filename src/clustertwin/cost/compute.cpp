@@ -5,12 +5,22 @@
 
 namespace ct::cost {
 
+namespace {
+
+// The smallest power-of-two tile edge from 64 that covers `extent`, at most `largest`.
+double tile_for(double extent, double largest) {
+  double tile = 64;
+  while (tile < extent && tile < largest) tile *= 2;
+  return std::min(tile, largest);
+}
+
+}  // namespace
+
 double wave_efficiency(const GemmShape& s, int sm_count, double tile_m, double tile_n) {
   if (s.m <= 0 || s.n <= 0 || sm_count <= 0) return 1.0;
   // Small outputs get smaller tiles (down to the 64-row tensor-core instruction), and when the
   // tiles cannot fill the GPU the K dimension is split across SMs (split-K), as cuBLAS does.
-  const double tm = std::clamp(std::exp2(std::ceil(std::log2(s.m))), 64.0, tile_m);
-  const double tn = std::clamp(std::exp2(std::ceil(std::log2(s.n))), 64.0, tile_n);
+  const double tm = tile_for(s.m, tile_m), tn = tile_for(s.n, tile_n);
   double tiles = std::ceil(s.m / tm) * std::ceil(s.n / tn) * s.batch;
   if (tiles < sm_count) tiles *= std::min(std::ceil(sm_count / tiles), std::max(1.0, std::floor(s.k / 256)));
   const double waves = std::ceil(tiles / sm_count);

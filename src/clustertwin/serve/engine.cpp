@@ -78,7 +78,7 @@ class Engine {
   // Builds one iteration: decodes first (they hold memory and latency targets), then the chunks of
   // prompts already admitted, then new prompts while the token budget, batch and KV blocks allow.
   IterationBatch schedule() {
-    IterationBatch b;
+    IterationBatch b = cost_.empty_batch();
     int budget = o_.limits.max_num_batched_tokens;
     const int block = o_.limits.kv_block_tokens;
     for (Live& l : running_) l.chunk = 0, l.decoding = false;

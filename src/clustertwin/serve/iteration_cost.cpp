@@ -15,39 +15,32 @@ namespace ct::serve {
 
 namespace {
 
-// Activations travel between GPUs and through norms in BF16.
-constexpr double kActivationBytes = 2.0;
-// Per token and layer, two RMSNorms (read + write) and two residual adds (read two, write one):
-// (1 + 1) x 2 + (2 + 1) x 2 = 10 passes over the hidden state per layer.
-constexpr double kElementwisePassesPerLayer = 10.0;
-// Megatron-style TP: one all-reduce after attention and one after the MLP in every layer. With
-// attention DP the batch is all-gathered before the MoE/MLP and reduce-scattered after it: the
-// bytes and steps of one all-reduce.
-constexpr double kAllReducesPerLayer = 2.0;
-constexpr double kAllReducesPerLayerWithAttentionDp = 1.0;
 // Attention FLOPs per query-key pair and head dimension: QK^T and PV, a multiply-add each.
 constexpr double kAttentionFlopsPerPairDim = 4.0;
-
-// HBM bytes an MoE layer moves outside its expert GEMMs, per token: the dispatch reads the hidden
-// state and writes one copy per chosen expert (1 + k), the combine reads the k expert outputs
-// and writes their weighted sum (k + 1), in BF16.
-double moe_dispatch_combine_bytes_per_token(double hidden, int top_k) {
-  return 2.0 * (top_k + 1.0) * hidden * kActivationBytes;
-}
+// The engines keep the Mamba recurrent and convolution states in the model's dtype (vLLM
+// --mamba-ssm-cache-dtype auto).
+constexpr double kMambaStateBytes = 2.0;
 
 double gemm_fraction_for(const DeviceCalibration& dev, PeakFormat f, const ServingKernels& kernels) {
   if (f == PeakFormat::FP4 && kernels.nvfp4_gemm_fraction > 0) return kernels.nvfp4_gemm_fraction;
-  if (auto it = dev.gemm_fraction.find(f); it != dev.gemm_fraction.end()) return it->second;
-  // No micro-benchmark for this format: assume the next wider format's fraction of its own peak.
-  if (f == PeakFormat::FP4)
-    if (auto it = dev.gemm_fraction.find(PeakFormat::FP8); it != dev.gemm_fraction.end()) return it->second;
-  return dev.gemm_fraction.at(PeakFormat::BF16);
+  return dev.gemm_fraction_of(f);
 }
 
 }  // namespace
 
+// How the engines cut a replica's layer: experts sharded over TP like an MLP (vLLM FusedMoE,
+// TensorRT-LLM moe_tp_size = tp by default), no expert parallelism; attention DP splits the
+// residual stream and keeps the mixer whole on each rank.
+LayerParallelism engine_parallelism(const ReplicaSpec& r) {
+  LayerParallelism p;
+  p.tp = r.tp;
+  p.sequence_parallel = p.mixer_data_parallel = r.attention_dp;
+  p.experts_in_tp_region = true;
+  return p;
+}
+
 IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibration& cal, const EngineLimits& limits)
-    : r_(replica) {
+    : r_(replica), parallel_(engine_parallelism(replica)) {
   const GpuSpec& gpu = r_.system.gpu;
   const DeviceCalibration& dev = cal.device(gpu.id);
   const PeakFormat fmt = gemm_peak_format(r_.weights);
@@ -55,16 +48,19 @@ IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibra
     throw InputError("replica", "precision",
                      fmt::format("{} has no tensor-core peak for {} weights", gpu.name, to_string(r_.weights)));
   hbm_bytes_per_s_ = gpu.hbm_bytes_per_s * dev.hbm_fraction;
-  launch_s_ = cal.kernels.launch_overhead_s;
+  launch_s_ = limits.kernels.graph_kernel_gap_s;
   operand_bytes_ = weight_bytes_per_param(r_.weights);
   gemm_ = {gpu.peak(fmt), gemm_fraction_for(dev, fmt, limits.kernels), hbm_bytes_per_s_,
            gpu.sm_count, cal.kernels.gemm_tile_m, cal.kernels.gemm_tile_n, launch_s_};
-  lm_head_gemm_ = gemm_;
-  lm_head_gemm_.peak_flops = gpu.peak(PeakFormat::BF16);
-  lm_head_gemm_.achievable_fraction = gemm_fraction_for(dev, PeakFormat::BF16, limits.kernels);
+  bf16_gemm_ = gemm_;
+  bf16_gemm_.peak_flops = gpu.peak(PeakFormat::BF16);
+  bf16_gemm_.achievable_fraction = gemm_fraction_for(dev, PeakFormat::BF16, limits.kernels);
   const AttentionEfficiency& att = dev.attention.at(AttentionKernel::Native);
   attention_ = {gpu.peak(PeakFormat::BF16), att.fwd_fraction, att.bwd_fraction, cal.kernels.attention_seq_half,
                 launch_s_};
+  ssd_ = attention_;
+  if (auto it = dev.attention.find(AttentionKernel::FlashAttention2); it != dev.attention.end())
+    ssd_.fwd_fraction = it->second.fwd_fraction, ssd_.bwd_fraction = it->second.bwd_fraction;
   if (r_.tp > 1) tp_link_ = tp_all_reduce_link(r_, dev, cal.network, limits.pcie);
   if (r_.pp > 1) pp_link_ = pp_hand_off_link(r_, dev, cal.network, limits.pcie);
   overhead_s_ = limits.iteration_overhead_s;
@@ -72,104 +68,120 @@ IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibra
   const ModelSpec& m = r_.model;
   std::map<LayerSpec, double> counts;
   for (std::int64_t i = 0; i < m.layers; ++i) counts[m.layer(i)] += 1;
-  const bool moe_everywhere = m.layer_plan.empty() && m.moe.enabled();
-  expert_params_ = m.moe.enabled() ? expert_params(m) : 0.0;
+  const auto& fused = limits.kernels.fused_ops;
+  auto fused_by_engine = [&](const LayerOp& op) { return std::find(fused.begin(), fused.end(), op.name) != fused.end(); };
   for (const auto& [spec, n] : counts) {
-    LayerGroup g;
-    g.count = n;
-    g.attention = spec.mixer == MixerKind::Attention;
-    g.mixer_params = g.attention ? attention_params(m) : spec.mixer == MixerKind::Mamba ? mamba_params(m) : 0.0;
-    g.moe = spec.ffn == FfnKind::Moe || (moe_everywhere && spec.ffn == FfnKind::Dense);
-    if (g.moe)
-      g.dense_ffn_params = moe_params(m) - m.moe.num_experts * expert_params_;  // router + shared experts
-    else if (spec.ffn == FfnKind::Dense)
-      g.dense_ffn_params = mlp_params(m);
-    groups_.push_back(g);
+    LayerDescription d = describe_layer(m, spec, parallel_);
+    for (auto* part : {&d.mixer, &d.ffn}) std::erase_if(*part, fused_by_engine);
+    groups_.push_back({n, std::move(d)});
   }
   const std::int64_t kv_layers = std::max<std::int64_t>(1, kv_cache_layers(m));
   ReplicaSpec one_stage = r_;
   one_stage.pp = 1;
   kv_bytes_per_token_per_layer_ = replica_kv_bytes_per_token_per_gpu(one_stage) / static_cast<double>(kv_layers);
-  // With attention DP a rank runs all heads over 1/tp of the sequences: the same work per GPU as
-  // heads split evenly.
-  const double heads = static_cast<double>(m.heads);
-  attention_heads_per_gpu_ = r_.attention_dp ? heads / r_.tp : std::ceil(heads / r_.tp);
-  if (m.mla.enabled()) {
-    // Prefill runs MLA as ordinary attention (192-wide QK, 128-wide V for DeepSeek-V3); decode
-    // absorbs the up-projections and attends over the latent: QK over kv_lora + rope, V over kv_lora.
-    prefill_head_dim_ = 0.5 * static_cast<double>(m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim + m.mla.v_head_dim);
-    decode_head_dim_ = 0.5 * static_cast<double>(2 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
-  } else {
-    prefill_head_dim_ = decode_head_dim_ = static_cast<double>(m.head_dim);
-  }
+  attention_heads_ = attention_heads_per_gpu(m, parallel_);
+  // Prefill runs MLA as ordinary attention; decode absorbs the up-projections into the latent.
+  prefill_head_dim_ = attention_head_dim(m);
+  decode_head_dim_ = absorbed_attention_head_dim(m);
 }
 
-double IterationCostModel::distinct_experts(double tokens, int num_experts, int top_k) {
-  if (num_experts <= 0 || tokens <= 0) return 0.0;
-  const double e = num_experts;
-  return e * (1.0 - std::pow(1.0 - static_cast<double>(top_k) / e, tokens));
+// `share`: the part of the batch this GPU attends (1/tp of the sequences under attention DP).
+IterationBatch IterationCostModel::empty_batch() const {
+  IterationBatch b;
+  b.window = static_cast<double>(r_.model.sliding_window);
+  return b;
 }
 
-double IterationCostModel::projection_time_s(double tokens, double params, double shards) const {
-  if (params <= 0 || tokens <= 0) return 0.0;
-  // All of a layer part's matrices as one GEMM of the same FLOPs and weight bytes: exact for the
-  // roofline's two terms, approximate only in wave quantisation.
-  const double hidden = static_cast<double>(r_.model.hidden);
-  const cost::GemmShape s{tokens, params / hidden / shards, hidden, 1};
-  return cost::gemm_time_s(s, gemm_, operand_bytes_, kActivationBytes);
-}
-
-double IterationCostModel::layer_group_time_s(const LayerGroup& g, const IterationBatch& b,
-                                              IterationBreakdown& out) const {
-  const double tokens = b.tokens();
-  const double hidden = static_cast<double>(r_.model.hidden);
-  const double tp = r_.tp;
-  const bool replicated_mixer = r_.attention_dp && g.attention;  // all weights, 1/tp of the tokens
-  double gemm_s = replicated_mixer ? projection_time_s(tokens / tp, g.mixer_params, 1)
-                                   : projection_time_s(tokens, g.mixer_params, tp);
-  gemm_s += projection_time_s(tokens, g.dense_ffn_params, tp);
-  if (g.moe) {
-    const MoeSpec& moe = r_.model.moe;
-    const double experts = distinct_experts(tokens, moe.num_experts, moe.top_k);
-    const double tokens_per_expert = tokens * moe.top_k / experts;
-    const cost::GemmShape s{tokens_per_expert, expert_params_ / hidden / r_.tp, hidden, experts};
-    gemm_s += cost::gemm_time_s(s, gemm_, operand_bytes_, kActivationBytes);
+// `sliding`: a sliding-window layer. `share`: the part of the batch this GPU attends (1/tp of the
+// sequences under attention DP).
+double IterationCostModel::attention_time_s(bool sliding, const IterationBatch& b, double share) const {
+  const bool windowed = sliding && b.window > 0;
+  const double pairs = windowed ? b.prefill_window_pairs : b.prefill_attention_pairs;
+  const double context = windowed ? b.decode_window_tokens : b.decode_context_tokens;
+  const double heads = attention_heads_ * share;
+  double time_s = 0;
+  if (b.prefill_tokens > 0) {
+    const cost::AttentionShape s{1, heads, b.prefill_tokens, pairs / b.prefill_tokens, prefill_head_dim_, false};
+    time_s += cost::attention_fwd_time_s(s, attention_);
   }
-  double attention_s = 0;
-  if (g.attention && b.prefill_tokens > 0) {
-    const cost::AttentionShape s{1, attention_heads_per_gpu_, b.prefill_tokens,
-                                 b.prefill_attention_pairs / b.prefill_tokens, prefill_head_dim_, false};
-    attention_s += cost::attention_fwd_time_s(s, attention_);
-  }
-  if (g.attention && b.decode_sequences > 0) {
+  if (b.decode_sequences > 0) {
     // Decode attention reads every cached token once: memory-bound unless the heads are many and
     // wide (MLA), where the FLOPs take over.
-    const double read_s = b.decode_context_tokens * kv_bytes_per_token_per_layer_ / hbm_bytes_per_s_;
-    const double flops = kAttentionFlopsPerPairDim * attention_heads_per_gpu_ * b.decode_context_tokens * decode_head_dim_;
+    const double read_s = context * kv_bytes_per_token_per_layer_ / hbm_bytes_per_s_;
+    const double flops = kAttentionFlopsPerPairDim * heads * context * decode_head_dim_;
     const double compute_s = flops / (attention_.peak_flops * attention_.fwd_fraction);
-    attention_s += std::max(read_s, compute_s) + launch_s_;
+    time_s += std::max(read_s, compute_s) + launch_s_;
   }
-  double elementwise_bytes = tokens * hidden * kActivationBytes * kElementwisePassesPerLayer;
-  if (g.moe) elementwise_bytes += tokens * moe_dispatch_combine_bytes_per_token(hidden, r_.model.moe.top_k);
-  const double elementwise_s = cost::memory_bound_time_s(elementwise_bytes, hbm_bytes_per_s_, launch_s_);
-  const double all_reduces = r_.attention_dp ? kAllReducesPerLayerWithAttentionDp : kAllReducesPerLayer;
-  const double comm_s =
-      r_.tp > 1 ? all_reduces * cost::all_reduce_time_s(tokens * hidden * kActivationBytes, r_.tp, tp_link_) : 0.0;
-  out.gemm_s += g.count * gemm_s;
-  out.attention_s += g.count * attention_s;
-  out.elementwise_s += g.count * elementwise_s;
-  out.comm_s += g.count * comm_s;
-  return g.count * (gemm_s + attention_s + elementwise_s + comm_s);
+  return time_s;
+}
+
+// The Mamba-2 mixer's own work: the chunked scan over the prompt chunks, and for each decoding
+// sequence one recurrent step that reads and writes its SSM and convolution states.
+double IterationCostModel::mamba_time_s(const IterationBatch& b, double share) const {
+  const MambaSpec& mb = r_.model.mamba;
+  const double t = parallel_.mixer_data_parallel ? 1 : parallel_.tp;
+  double time_s = 0;
+  if (b.prefill_tokens > 0) time_s += ssd_time_s(ssd_work(mb, b.prefill_tokens * share, t), ssd_, hbm_bytes_per_s_, false);
+  if (b.decode_sequences > 0) {
+    const double ssm = static_cast<double>(mb.heads * mb.head_dim * mb.state);
+    const double conv = static_cast<double>((mb.conv_kernel - 1) * (mb.inner() + 2 * mb.groups * mb.state));
+    const double bytes = 2 * b.decode_sequences * share * (ssm + conv) / t * kMambaStateBytes;
+    time_s += cost::memory_bound_time_s(bytes, hbm_bytes_per_s_, launch_s_);
+  }
+  return time_s;
+}
+
+void IterationCostModel::add_layer_group(const LayerGroup& g, const IterationBatch& b, const BatchRows& rows,
+                                         IterationBreakdown& out) const {
+  const double share = rows.mixer / rows.tokens;
+  IterationBreakdown layer;
+  for (const std::vector<LayerOp>* part : {&g.ops.mixer, &g.ops.ffn})
+    for (const LayerOp& op : *part) {
+      const double n = rows.of(op.rows);
+      switch (op.kind) {
+        case LayerOpKind::Gemm:
+          layer.gemm_s += cost::gemm_time_s(rows.gemm(op), op.low_precision ? gemm_ : bf16_gemm_,
+                                            op.low_precision ? operand_bytes_ : kActivationBytes, kActivationBytes);
+          break;
+        // The engines fuse the activation quantisation into the norm or activation kernel before
+        // the GEMM (vLLM RMSNormQuantFusionPass and silu_and_mul + scaled_fp8_quant, PR #10867;
+        // TensorRT-LLM add + norm + FP8 quant, PR #12674).
+        case LayerOpKind::Cast: break;
+        case LayerOpKind::Elementwise:
+          layer.elementwise_s += cost::memory_bound_time_s(n * op.per_row, hbm_bytes_per_s_, op.kernels * launch_s_);
+          break;
+        case LayerOpKind::Attention: layer.attention_s += attention_time_s(op.sliding, b, share); break;
+        case LayerOpKind::SsdScan: layer.attention_s += mamba_time_s(b, share); break;
+        case LayerOpKind::TpEnter:
+          if (parallel_.sequence_parallel) layer.comm_s += cost::all_gather_time_s(n * op.per_row, r_.tp, tp_link_);
+          break;
+        case LayerOpKind::TpExit:
+          layer.comm_s += parallel_.sequence_parallel ? cost::reduce_scatter_time_s(n * op.per_row, r_.tp, tp_link_)
+                                                      : cost::all_reduce_time_s(n * op.per_row, r_.tp, tp_link_);
+          break;
+        // No expert or context parallelism in a replica (engine_parallelism).
+        case LayerOpKind::EpDispatch:
+        case LayerOpKind::EpCombine:
+        case LayerOpKind::EtpGather:
+        case LayerOpKind::EtpScatter:
+        case LayerOpKind::CpExchange: break;
+      }
+    }
+  out.gemm_s += g.count * layer.gemm_s;
+  out.attention_s += g.count * layer.attention_s;
+  out.elementwise_s += g.count * layer.elementwise_s;
+  out.comm_s += g.count * layer.comm_s;
 }
 
 IterationBreakdown IterationCostModel::breakdown(const IterationBatch& b) const {
   IterationBreakdown out;
   if (b.tokens() <= 0) return out;
-  for (const LayerGroup& g : groups_) layer_group_time_s(g, b, out);
+  const BatchRows rows = batch_rows(r_.model, parallel_, b.tokens(), 1.0);
+  for (const LayerGroup& g : groups_) add_layer_group(g, b, rows, out);
   const double hidden = static_cast<double>(r_.model.hidden);
   if (b.sampled_sequences > 0) {
     const cost::GemmShape s{b.sampled_sequences, static_cast<double>(r_.model.vocab) / r_.tp, hidden, 1};
-    out.lm_head_s = cost::gemm_time_s(s, lm_head_gemm_, kActivationBytes, kActivationBytes);
+    out.lm_head_s = cost::gemm_time_s(s, bf16_gemm_, kActivationBytes, kActivationBytes);
   }
   if (r_.pp > 1) out.comm_s += (r_.pp - 1) * cost::p2p_time_s(b.tokens() * hidden * kActivationBytes, pp_link_);
   out.overhead_s = overhead_s_;

@@ -1,16 +1,20 @@
 #pragma once
 // Time of one engine iteration of a replica: a forward pass over every token scheduled in it, the
 // prompt chunks being prefilled and one token for each decoding sequence. Pure functions of the
-// batch's shape (no engine state), built from the shared cost models: GEMMs by roofline with wave
+// batch's shape (no engine state). Each layer is the one description training uses
+// (workload/layer.hpp), costed forward by the shared cost models: GEMMs by roofline with wave
 // quantisation (weights are read once per iteration whatever the batch, which is why decode is
-// memory-bound), fused causal attention over the prompt chunks, memory-bound reads of the KV cache
-// for decode attention, TP all-reduces and PP hand-offs by the alpha-beta collective model.
+// memory-bound), element-wise kernels by their HBM bytes, TP collectives by the alpha-beta model.
+// What is the engine's own: fused causal attention over the prompt chunks and memory-bound reads
+// of the KV cache (or the Mamba state) for decode, the LM head on sampled rows, PP hand-offs.
+#include <algorithm>
 #include <vector>
 
 #include "clustertwin/cost/calibration.hpp"
 #include "clustertwin/cost/collective.hpp"
 #include "clustertwin/cost/compute.hpp"
 #include "clustertwin/serve/replica.hpp"
+#include "clustertwin/workload/layer.hpp"
 
 namespace ct::serve {
 
@@ -20,16 +24,25 @@ struct IterationBatch {
   double decode_sequences = 0;         // sequences generating one token
   double decode_context_tokens = 0;    // their context lengths, summed (KV read by decode attention)
   double sampled_sequences = 0;        // rows through the LM head: decodes + prompts that finish here
+  // Sliding-window layers (GPT-OSS) attend over the last `window` tokens only: the same sums
+  // with every query's keys capped at the window. 0 = the model has none.
+  double window = 0;
+  double prefill_window_pairs = 0, decode_window_tokens = 0;
   double tokens() const { return prefill_tokens + decode_sequences; }
 
   // Adds a prompt chunk of `chunk` tokens after `context_before` tokens already in the cache.
   void add_prefill_chunk(double chunk, double context_before) {
     prefill_tokens += chunk;
     prefill_attention_pairs += chunk * (context_before + 0.5 * chunk);
+    if (window <= 0) return;
+    // Queries before the window fills see their whole prefix, the rest `window` keys each.
+    const double filling = std::clamp(window - context_before, 0.0, chunk);
+    prefill_window_pairs += filling * (context_before + 0.5 * filling) + (chunk - filling) * window;
   }
   void add_decode(double context_tokens) {
     decode_sequences += 1;
     decode_context_tokens += context_tokens;
+    if (window > 0) decode_window_tokens += std::min(context_tokens, window);
   }
 };
 
@@ -43,6 +56,11 @@ struct IterationBreakdown {
   double total_s() const { return gemm_s + attention_s + elementwise_s + comm_s + lm_head_s + overhead_s; }
 };
 
+// How the engines cut a replica's layer: experts sharded over TP like an MLP (vLLM FusedMoE,
+// TensorRT-LLM moe_tp_size = tp by default), no expert parallelism; attention DP splits the
+// residual stream and keeps the mixer whole on each rank.
+LayerParallelism engine_parallelism(const ReplicaSpec& r);
+
 class IterationCostModel {
  public:
   // Throws InputError when the GPU has no tensor cores for the weight format (FP4 on Hopper).
@@ -50,34 +68,31 @@ class IterationCostModel {
 
   IterationBreakdown breakdown(const IterationBatch& b) const;
   double time_s(const IterationBatch& b) const { return breakdown(b).total_s(); }
+  // An empty batch for this model (its sliding window set).
+  IterationBatch empty_batch() const;
 
-  // Expected number of distinct experts that `tokens` tokens route to when each picks top_k of
-  // num_experts uniformly (balanced routing): E (1 - (1 - k/E)^T).
-  static double distinct_experts(double tokens, int num_experts, int top_k);
 
  private:
   struct LayerGroup {
     double count = 0;
-    bool attention = true;       // attention mixer (else Mamba: projections only, no KV)
-    bool moe = false;
-    double mixer_params = 0;     // projection weights of the mixer, whole layer
-    double dense_ffn_params = 0; // dense MLP, or the shared experts + router of an MoE layer
+    LayerDescription ops;  // the layer as training describes it
   };
-  double layer_group_time_s(const LayerGroup& g, const IterationBatch& b, IterationBreakdown& out) const;
-  // `params` of one layer part split over `shards` GPUs, applied to `tokens` tokens.
-  double projection_time_s(double tokens, double params, double shards) const;
+  // Adds one group's forward ops for the batch to `out`.
+  void add_layer_group(const LayerGroup& g, const IterationBatch& b, const BatchRows& rows, IterationBreakdown& out) const;
+  double attention_time_s(bool sliding, const IterationBatch& b, double share) const;
+  double mamba_time_s(const IterationBatch& b, double share) const;
 
   ReplicaSpec r_;
+  LayerParallelism parallel_;
   std::vector<LayerGroup> groups_;
-  cost::GemmDevice gemm_, lm_head_gemm_;
-  cost::AttentionDevice attention_;
+  cost::GemmDevice gemm_, bf16_gemm_;
+  cost::AttentionDevice attention_, ssd_;
   cost::Link tp_link_, pp_link_;
   double hbm_bytes_per_s_ = 0;
   double launch_s_ = 0;
   double operand_bytes_ = 2;
-  double expert_params_ = 0;
   double kv_bytes_per_token_per_layer_ = 0;  // on one GPU
-  double attention_heads_per_gpu_ = 0;
+  double attention_heads_ = 0;               // per GPU, over its share of the batch
   double prefill_head_dim_ = 0, decode_head_dim_ = 0;
   double overhead_s_ = 0;
 };

@@ -29,6 +29,12 @@ ServingKernels load_serving_kernels(const YAML::Node& root, const std::string& f
   k.nvfp4_gemm_fraction = yaml_number(n, "nvfp4_gemm_fraction", file, "kernels");
   if (k.nvfp4_gemm_fraction < 0 || k.nvfp4_gemm_fraction > 1)
     throw InputError(file, "kernels.nvfp4_gemm_fraction", "must be in [0, 1]");
+  k.graph_kernel_gap_s = yaml_number(n, "graph_kernel_gap_us", file, "kernels") * 1e-6;
+  if (k.graph_kernel_gap_s < 0) throw InputError(file, "kernels.graph_kernel_gap_us", "must be >= 0");
+  const YAML::Node fused = n["fused_ops"];
+  if (fused && !fused.IsSequence()) throw InputError(file, "kernels.fused_ops", "must be a list of op names");
+  if (fused)
+    for (const auto& op : fused) k.fused_ops.push_back(op.as<std::string>());
   return k;
 }
 

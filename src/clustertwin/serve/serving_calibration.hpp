@@ -4,6 +4,7 @@
 // the training simulator (data/hardware/, data/calibration/devices.yaml).
 #include <map>
 #include <string>
+#include <vector>
 
 namespace ct::serve {
 
@@ -28,6 +29,12 @@ struct PcieCollectives {
 // has only an assumption.
 struct ServingKernels {
   double nvfp4_gemm_fraction = 0;  // block-scaled FP4 GEMM / dense FP4 peak; 0 = devices.yaml value
+  // GPU-side time between back-to-back kernels of a captured CUDA graph (the engines replay their
+  // forward passes as graphs; runtime.yaml's launch overhead is the eager-mode gap of training).
+  double graph_kernel_gap_s = 0;
+  // Ops of the layer description the engines run inside a neighbouring kernel (RoPE inside the
+  // attention kernel): no HBM pass or launch of their own.
+  std::vector<std::string> fused_ops;
 };
 
 struct ServingCalibration {

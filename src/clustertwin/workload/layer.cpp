@@ -230,4 +230,13 @@ SsdWork ssd_work(const MambaSpec& m, double tokens, double tp) {
   return w;
 }
 
+double ssd_time_s(const SsdWork& w, const cost::AttentionDevice& fa2, double hbm_bytes_per_s, bool backward) {
+  const double chunk_s = backward ? cost::attention_bwd_time_s(w.chunk, fa2) : cost::attention_fwd_time_s(w.chunk, fa2);
+  const double ratio = backward ? cost::kAttentionBwdFlopRatio : 1.0;
+  const double state_s = ratio * w.state_flops / (fa2.peak_flops * (backward ? fa2.bwd_fraction : fa2.fwd_fraction));
+  const double kernels = (backward ? 2.0 : 1.0) * kSsdScanKernels;
+  const double memory_s = cost::memory_bound_time_s(ratio * w.bytes, hbm_bytes_per_s, kernels * fa2.launch_overhead_s);
+  return std::max(chunk_s + state_s, memory_s);
+}
+
 }  // namespace ct

@@ -121,6 +121,9 @@ struct SsdWork {
   double bytes = 0;
 };
 SsdWork ssd_work(const MambaSpec& m, double tokens, double tp);
+// Its seconds: the chunk products and state FLOPs at the `fa2` kernel's efficiency (Triton
+// kernels at the FlashAttention-2 level), unless the kernel chain's HBM traffic takes longer.
+double ssd_time_s(const SsdWork& w, const cost::AttentionDevice& fa2, double hbm_bytes_per_s, bool backward);
 // Kernels of the chunked scan (cumsum, chunk states, state passing, chunk scan, output), counted
 // from mamba_ssm.
 inline constexpr int kSsdScanKernels = 5;

@@ -20,6 +20,13 @@ void Pass::add(Op op) {
   ops.push_back(std::move(op));
 }
 
+LayerParallelism layer_parallelism(const ParallelLayout& l) {
+  LayerParallelism p;
+  p.tp = l.tp, p.ep = l.ep, p.etp = l.etp;
+  p.sequence_parallel = l.sequence_parallel;
+  return p;
+}
+
 namespace {
 
 constexpr double kActBytes = kActivationBytes;
@@ -28,14 +35,6 @@ constexpr double kActBytes = kActivationBytes;
 // the expert capacity when over-capacity tokens are dropped.
 double expert_load_factor(const ParallelLayout& l) {
   return l.moe_capacity_factor > 0 ? std::min(l.moe_imbalance, l.moe_capacity_factor) : l.moe_imbalance;
-}
-
-// How Megatron cuts a layer over the layout's TP, EP and ETP groups.
-LayerParallelism layer_parallelism(const ParallelLayout& l) {
-  LayerParallelism p;
-  p.tp = l.tp, p.ep = l.ep, p.etp = l.etp;
-  p.sequence_parallel = l.sequence_parallel;
-  return p;
 }
 
 // Shapes and per-GPU sizes of one micro-batch, shared by the pass builders.
@@ -180,13 +179,10 @@ class Builder {
     cost::AttentionDevice dev = attn_;
     dev.fwd_fraction = eff.fwd_fraction * c_.device.sustained_tensor_fraction;
     dev.bwd_fraction = eff.bwd_fraction * c_.device.sustained_tensor_fraction;
-    const double chunk_s = backward ? cost::attention_bwd_time_s(w.chunk, dev) : cost::attention_fwd_time_s(w.chunk, dev);
     const double ratio = backward ? cost::kAttentionBwdFlopRatio : 1.0;
-    const double state_s = ratio * w.state_flops / (dev.peak_flops * (backward ? dev.bwd_fraction : dev.fwd_fraction));
-    const double flops = ratio * (w.chunk.fwd_flops() + w.state_flops);
     const double kernels = (backward ? 2.0 : 1.0) * kSsdScanKernels;
-    const double memory_s = cost::memory_bound_time_s(ratio * w.bytes, hbm_, kernels * c_.kernels.launch_overhead_s);
-    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, std::max(chunk_s + state_s, memory_s), flops, kernels};
+    return {backward ? "ssd_scan.bwd" : "ssd_scan", OpKind::Attention, ssd_time_s(w, dev, hbm_, backward),
+            ratio * (w.chunk.fwd_flops() + w.state_flops), kernels};
   }
 
   // Expert-tensor-parallel all-gather (forward) or reduce-scatter of the routed tokens, `bytes`
@@ -279,8 +275,7 @@ class Builder {
  private:
   cost::GemmDevice make_gemm_device(PeakFormat fmt) const {
     const auto& gpu = c_.system.gpu;
-    auto it = c_.device.gemm_fraction.find(fmt);
-    const double frac = it != c_.device.gemm_fraction.end() ? it->second : c_.device.gemm_fraction.at(PeakFormat::BF16);
+    const double frac = c_.device.gemm_fraction_of(fmt);
     return {gpu.peak(fmt), frac * c_.device.sustained_tensor_fraction, hbm_, gpu.sm_count, c_.kernels.gemm_tile_m,
             c_.kernels.gemm_tile_n, c_.kernels.launch_overhead_s};
   }

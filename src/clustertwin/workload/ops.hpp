@@ -8,6 +8,7 @@
 #include "clustertwin/model/model_spec.hpp"
 #include "clustertwin/parallel/layout.hpp"
 #include "clustertwin/parallel/topology.hpp"
+#include "clustertwin/workload/layer.hpp"
 
 namespace ct {
 
@@ -55,6 +56,8 @@ struct LayerPasses {
   Pass fwd, bwd, recompute;
 };
 LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec);
+// How Megatron cuts a layer over the layout's TP, EP and ETP groups (its token dispatcher).
+LayerParallelism layer_parallelism(const ParallelLayout& l);
 LayerPasses transformer_layer_passes(const CostContext& c);  // Attention + dense MLP
 
 // Token embedding (first stage) and LM head + cross-entropy loss (last stage).
