@@ -377,8 +377,6 @@ LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec) {
   return L;
 }
 
-LayerPasses transformer_layer_passes(const CostContext& c) { return layer_passes(c, LayerSpec{}); }
-
 LayerPasses embedding_passes(const CostContext& c) {
   const Builder B(c);
   const Dims& d = B.dims();

@@ -58,7 +58,6 @@ struct LayerPasses {
 LayerPasses layer_passes(const CostContext& c, const LayerSpec& spec);
 // How Megatron cuts a layer over the layout's TP, EP and ETP groups (its token dispatcher).
 LayerParallelism layer_parallelism(const ParallelLayout& l);
-LayerPasses transformer_layer_passes(const CostContext& c);  // Attention + dense MLP
 
 // Token embedding (first stage) and LM head + cross-entropy loss (last stage).
 LayerPasses embedding_passes(const CostContext& c);
