@@ -16,13 +16,16 @@ const Catalogs& catalogs() {
   return cat;
 }
 
-// One step of `s` per iteration, without the timeline (what searches and validation do).
-void time_step(benchmark::State& state, const TrainScenario& s) {
+// One step of `s` per iteration, without the timeline unless asked (searches and validation go
+// without).
+void time_step(benchmark::State& state, const TrainScenario& s, bool keep_timeline = false) {
   for (auto _ : state) {
-    TrainResult r = simulate_training_step(s, catalogs().calibration, {.keep_timeline = false});
+    TrainResult r = simulate_training_step(s, catalogs().calibration, {.keep_timeline = keep_timeline});
     benchmark::DoNotOptimize(r.step_time_s);
   }
 }
+
+void time_step(benchmark::State& state, const TrainRequest& r) { time_step(state, make_scenario(r, catalogs(), "bench")); }
 
 TrainScenario llama405b_16k_h100() {
   return make_scenario({.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8, .pp = 16,
@@ -38,42 +41,34 @@ BENCHMARK(BM_Llama405B_16kH100_Step)->Unit(benchmark::kMicrosecond);
 
 // The same step with the full timeline kept (what `train --trace` does).
 void BM_Llama405B_16kH100_StepWithTimeline(benchmark::State& state) {
-  const TrainScenario s = llama405b_16k_h100();
-  for (auto _ : state) {
-    TrainResult r = simulate_training_step(s, catalogs().calibration, {.keep_timeline = true});
-    benchmark::DoNotOptimize(r.step_time_s);
-  }
+  time_step(state, llama405b_16k_h100(), /*keep_timeline=*/true);
 }
 BENCHMARK(BM_Llama405B_16kH100_StepWithTimeline)->Unit(benchmark::kMicrosecond);
 
 // Issue 3's reference: one DeepSeek-V3 step on 1,024 GB200 (TP1 PP4 VP4 EP64, GBS 4096, seq 4096, MXFP8).
 void BM_DeepSeekV3_1024GB200_Step(benchmark::State& state) {
-  time_step(state, make_scenario({.model = "deepseek-v3", .system = "gb200-nvl72", .gpus = 1024, .pp = 4, .vp = 4,
-                                  .ep = 64, .global_batch = 4096, .seq_len = 4096, .precision = "mxfp8"},
-                                 catalogs(), "bench"));
+  time_step(state, TrainRequest{.model = "deepseek-v3", .system = "gb200-nvl72", .gpus = 1024, .pp = 4, .vp = 4,
+                                .ep = 64, .global_batch = 4096, .seq_len = 4096, .precision = "mxfp8"});
 }
 BENCHMARK(BM_DeepSeekV3_1024GB200_Step)->Unit(benchmark::kMicrosecond);
 
 // Issue 17's deep pipelines: Megatron-1T (Calculon's shipped layout: 3,072 A100, TP4 PP64) and
 // Llama 3.1 405B at PP64 and PP16 with VP, where cost grew faster than linearly with depth.
 void BM_Megatron1T_3072A100_PP64(benchmark::State& state) {
-  time_step(state, make_scenario({.model = "gpt-1t", .system = "dgx-a100", .gpus = 3072, .tp = 4, .pp = 64,
-                                  .micro_batch = 1, .global_batch = 3072, .seq_len = 2048},
-                                 catalogs(), "bench"));
+  time_step(state, TrainRequest{.model = "gpt-1t", .system = "dgx-a100", .gpus = 3072, .tp = 4, .pp = 64,
+                                .micro_batch = 1, .global_batch = 3072, .seq_len = 2048});
 }
 BENCHMARK(BM_Megatron1T_3072A100_PP64)->Unit(benchmark::kMicrosecond);
 
 void BM_Llama405B_PP64(benchmark::State& state) {
-  time_step(state, make_scenario({.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8, .pp = 64,
-                                  .global_batch = 2048, .seq_len = 8192},
-                                 catalogs(), "bench"));
+  time_step(state, TrainRequest{.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8, .pp = 64,
+                                .global_batch = 2048, .seq_len = 8192});
 }
 BENCHMARK(BM_Llama405B_PP64)->Unit(benchmark::kMicrosecond);
 
 void BM_Llama405B_PP16_VP8(benchmark::State& state) {
-  time_step(state, make_scenario({.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8, .pp = 16,
-                                  .vp = 8, .global_batch = 2048, .seq_len = 8192},
-                                 catalogs(), "bench"));
+  time_step(state, TrainRequest{.model = "llama3.1-405b", .system = "dgx-h100", .gpus = 16384, .tp = 8, .pp = 16,
+                                .vp = 8, .global_batch = 2048, .seq_len = 8192});
 }
 BENCHMARK(BM_Llama405B_PP16_VP8)->Unit(benchmark::kMicrosecond);
 

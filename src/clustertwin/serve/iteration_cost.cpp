@@ -131,6 +131,16 @@ double IterationCostModel::mamba_time_s(const IterationBatch& b, double share) c
   return time_s;
 }
 
+double IterationCostModel::tp_collective_s(const LayerOp& op, double bytes) const {
+  switch (tp_boundary_collective(op.kind == LayerOpKind::TpEnter, parallel_.sequence_parallel)) {
+    case TpCollective::None: return 0.0;
+    case TpCollective::AllGather: return cost::all_gather_time_s(bytes, r_.tp, tp_link_);
+    case TpCollective::ReduceScatter: return cost::reduce_scatter_time_s(bytes, r_.tp, tp_link_);
+    case TpCollective::AllReduce: return cost::all_reduce_time_s(bytes, r_.tp, tp_link_);
+  }
+  return 0.0;
+}
+
 void IterationCostModel::add_layer_group(const LayerGroup& g, const IterationBatch& b, const BatchRows& rows,
                                          IterationBreakdown& out) const {
   const double share = rows.mixer / rows.tokens;
@@ -153,12 +163,7 @@ void IterationCostModel::add_layer_group(const LayerGroup& g, const IterationBat
         case LayerOpKind::Attention: layer.attention_s += attention_time_s(op.sliding, b, share); break;
         case LayerOpKind::SsdScan: layer.attention_s += mamba_time_s(b, share); break;
         case LayerOpKind::TpEnter:
-          if (parallel_.sequence_parallel) layer.comm_s += cost::all_gather_time_s(n * op.per_row, r_.tp, tp_link_);
-          break;
-        case LayerOpKind::TpExit:
-          layer.comm_s += parallel_.sequence_parallel ? cost::reduce_scatter_time_s(n * op.per_row, r_.tp, tp_link_)
-                                                      : cost::all_reduce_time_s(n * op.per_row, r_.tp, tp_link_);
-          break;
+        case LayerOpKind::TpExit: layer.comm_s += tp_collective_s(op, n * op.per_row); break;
         // No expert or context parallelism in a replica (engine_parallelism).
         case LayerOpKind::EpDispatch:
         case LayerOpKind::EpCombine:

@@ -81,6 +81,7 @@ class IterationCostModel {
   void add_layer_group(const LayerGroup& g, const IterationBatch& b, const BatchRows& rows, IterationBreakdown& out) const;
   double attention_time_s(bool sliding, const IterationBatch& b, double share) const;
   double mamba_time_s(const IterationBatch& b, double share) const;
+  double tp_collective_s(const LayerOp& op, double bytes) const;  // a TP region's entry or exit
 
   ReplicaSpec r_;
   LayerParallelism parallel_;

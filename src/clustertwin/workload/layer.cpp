@@ -194,7 +194,8 @@ BatchRows batch_rows(const ModelSpec& m, const LayerParallelism& p, double token
   const double deciding = p.experts_in_tp_region ? tokens : routed_from * p.ep;
   const double local = p.experts_in_tp_region ? m.moe.num_experts : static_cast<double>(m.moe.num_experts) / p.ep;
   r.routed = routed_from * k * expert_load;
-  r.active_experts = std::max(1e-9, active_experts(local, deciding, m.moe.num_experts, m.moe.top_k));
+  // At least one expert, so that an empty batch gives empty grouped GEMMs rather than 0 / 0.
+  r.active_experts = std::max(1.0, active_experts(local, deciding, m.moe.num_experts, m.moe.top_k));
   return r;
 }
 

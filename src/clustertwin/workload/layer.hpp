@@ -54,6 +54,15 @@ struct LayerOp {
   bool sliding = false;        // Attention: a sliding-window layer
 };
 
+// The collective at a TP region's boundary, Megatron's f/g points (Korthikanti et al. 2022,
+// fig. 4-5): entering, an all-gather of a split residual and nothing for a replicated one;
+// leaving, a reduce-scatter or an all-reduce. A backward pass enters where the forward left.
+enum class TpCollective : std::uint8_t { None, AllGather, ReduceScatter, AllReduce };
+inline TpCollective tp_boundary_collective(bool entering, bool sequence_parallel) {
+  if (entering) return sequence_parallel ? TpCollective::AllGather : TpCollective::None;
+  return sequence_parallel ? TpCollective::ReduceScatter : TpCollective::AllReduce;
+}
+
 // How one GPU's share of a layer is cut.
 struct LayerParallelism {
   int tp = 1, ep = 1, etp = 1;
@@ -73,7 +82,7 @@ struct LayerParallelism {
 // The batch's token counts an op's rows resolve to.
 struct BatchRows {
   double tokens = 0, residual = 0, mixer = 0, routed = 0;
-  double active_experts = 1;  // local experts receiving at least one token
+  double active_experts = 1;  // local experts receiving at least one token (at least one)
   double of(Rows r) const {
     switch (r) {
       case Rows::Tokens: return tokens;

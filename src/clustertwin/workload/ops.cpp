@@ -29,8 +29,6 @@ LayerParallelism layer_parallelism(const ParallelLayout& l) {
 
 namespace {
 
-constexpr double kActBytes = kActivationBytes;
-
 // Tokens the busiest expert GPU processes relative to balanced routing: the imbalance, capped by
 // the expert capacity when over-capacity tokens are dropped.
 double expert_load_factor(const ParallelLayout& l) {
@@ -118,8 +116,8 @@ class Builder {
   // `launches`: a grouped GEMM (MoE experts) is one cuBLAS call per group, issued on several streams.
   Op gemm(std::string name, cost::GemmShape s, bool low_precision = true, double launches = 1) const {
     const bool lp = low_precision && is_low_precision(c_.layout.precision);
-    const double opnd = lp ? gemm_operand_bytes(c_.layout.precision) : kActBytes;
-    return {std::move(name), OpKind::Gemm, cost::gemm_time_s(s, lp ? low_ : bf16_, opnd, kActBytes), s.flops(), launches};
+    const double opnd = lp ? gemm_operand_bytes(c_.layout.precision) : kActivationBytes;
+    return {std::move(name), OpKind::Gemm, cost::gemm_time_s(s, lp ? low_ : bf16_, opnd, kActivationBytes), s.flops(), launches};
   }
 
   // dgrad and wgrad of a forward GEMM C[m,n] = A[m,k] B[k,n].
@@ -147,7 +145,7 @@ class Builder {
     if (!is_low_precision(c_.layout.precision)) return;
     const Precision prec = c_.layout.precision;
     const double copy_bytes = gemm_operand_bytes(prec) + gemm_scale_bytes_per_element(prec);
-    const double bytes = elements * (kActBytes + quantized_copies(prec, c_.system.gpu.fp8_gemm_any_layout) * copy_bytes) *
+    const double bytes = elements * (kActivationBytes + quantized_copies(prec, c_.system.gpu.fp8_gemm_any_layout) * copy_bytes) *
                          c_.profile.fp8_cast_passes;
     p.add({name, OpKind::Elementwise, cost::memory_bound_time_s(bytes, hbm_, c_.kernels.launch_overhead_s), 0, launches});
   }
@@ -235,25 +233,28 @@ class Builder {
     p.add(gemm("attn_scores.bwd_k", {a.kv_len, a.head_dim, a.q_len, bh}, false));
   }
 
-  // Tensor-parallel collective on the residual stream, at Megatron's f/g points: with sequence
-  // parallelism an all-gather where the TP region starts (`gather`) and a reduce-scatter where it
-  // ends; without, nothing where it starts (the input is replicated) and an all-reduce where it
-  // ends (Korthikanti et al. 2022, fig. 4-5): 2 all-reduces per layer and pass, or 2 + 2 halves.
-  void tp_collective(Pass& p, const std::string& name, double bytes, bool gather) const {
+  // Tensor-parallel collective on the residual stream where a TP region starts (`entering`) or
+  // ends: 2 all-reduces per layer and pass without sequence parallelism, 2 + 2 halves with it.
+  void tp_collective(Pass& p, const std::string& name, double bytes, bool entering) const {
     const int n = c_.layout.tp;
-    if (n <= 1 || (gather && !c_.layout.sequence_parallel)) return;
-    if (!c_.layout.sequence_parallel) {
-      p.add({name + ".all_reduce", OpKind::TpComm, cost::all_reduce_time_s(bytes, n, c_.topology.tp_all_reduce_link), 0});
-      return;
+    if (n <= 1) return;
+    switch (tp_boundary_collective(entering, c_.layout.sequence_parallel)) {
+      case TpCollective::None: return;
+      case TpCollective::AllGather:
+        p.add({name + ".all_gather", OpKind::TpComm, cost::all_gather_time_s(bytes, n, c_.topology.tp_link), 0});
+        return;
+      case TpCollective::ReduceScatter:
+        p.add({name + ".reduce_scatter", OpKind::TpComm, cost::reduce_scatter_time_s(bytes, n, c_.topology.tp_link), 0});
+        return;
+      case TpCollective::AllReduce:
+        p.add({name + ".all_reduce", OpKind::TpComm, cost::all_reduce_time_s(bytes, n, c_.topology.tp_all_reduce_link), 0});
+        return;
     }
-    const double time = gather ? cost::all_gather_time_s(bytes, n, c_.topology.tp_link)
-                               : cost::reduce_scatter_time_s(bytes, n, c_.topology.tp_link);
-    p.add({name + (gather ? ".all_gather" : ".reduce_scatter"), OpKind::TpComm, time, 0});
   }
 
   // Ring attention: each of the cp-1 steps passes a K/V block (and in backward its gradient).
   Op cp_exchange(bool backward) const {
-    const double kv_block = 2.0 * d_.b * (d_.s / d_.cp) * d_.kv / d_.t * kActBytes;
+    const double kv_block = 2.0 * d_.b * (d_.s / d_.cp) * d_.kv / d_.t * kActivationBytes;
     const double steps = d_.cp - 1;
     const double time = steps > 0 ? steps * cost::p2p_time_s((backward ? 2.0 : 1.0) * kv_block, c_.topology.cp_link) : 0;
     return {backward ? "cp_ring.kv_dkv_exchange" : "cp_ring.kv_exchange", OpKind::CpComm, time, 0};
@@ -381,12 +382,12 @@ LayerPasses embedding_passes(const CostContext& c) {
   const Builder B(c);
   const Dims& d = B.dims();
   LayerPasses L;
-  L.fwd.add(B.elementwise("embedding_lookup", 2 * d.T * d.h * kActBytes));
+  L.fwd.add(B.elementwise("embedding_lookup", 2 * d.T * d.h * kActivationBytes));
   // Vocabulary-parallel embedding: partial lookups are summed (scattered with SP) across TP.
-  B.tp_collective(L.fwd, "embedding", d.T * d.h * kActBytes, false);
+  B.tp_collective(L.fwd, "embedding", d.T * d.h * kActivationBytes, false);
   B.settle_overlap(L.fwd);
-  L.bwd.add(B.elementwise("embedding.bwd", 3 * d.T * d.h * kActBytes));
-  B.tp_collective(L.bwd, "embedding.bwd", d.T * d.h * kActBytes, true);
+  L.bwd.add(B.elementwise("embedding.bwd", 3 * d.T * d.h * kActivationBytes));
+  B.tp_collective(L.bwd, "embedding.bwd", d.T * d.h * kActivationBytes, true);
   B.settle_overlap(L.bwd);
   return L;
 }
@@ -398,15 +399,15 @@ LayerPasses lm_head_passes(const CostContext& c) {
   const cost::GemmShape head{d.T, v_local, d.h};
   const double logits = d.T * v_local;
   LayerPasses L;
-  L.fwd.add(B.elementwise("final_norm", 2 * d.T_sp * d.h * kActBytes));
-  B.tp_collective(L.fwd, "lm_head_in", d.T * d.h * kActBytes, true);
+  L.fwd.add(B.elementwise("final_norm", 2 * d.T_sp * d.h * kActivationBytes));
+  B.tp_collective(L.fwd, "lm_head_in", d.T * d.h * kActivationBytes, true);
   L.fwd.add(B.gemm("lm_head", head, /*low_precision=*/false));  // the output layer stays in BF16
   // Cross-entropy: BF16 logits read, FP32 softmax written and read back.
-  L.fwd.add(B.elementwise("cross_entropy", logits * (kActBytes + 4 + 4)));
-  L.bwd.add(B.elementwise("cross_entropy.bwd", logits * (4 + kActBytes)));
+  L.fwd.add(B.elementwise("cross_entropy", logits * (kActivationBytes + 4 + 4)));
+  L.bwd.add(B.elementwise("cross_entropy.bwd", logits * (4 + kActivationBytes)));
   B.backward_gemms(L.bwd, "lm_head", head, false);
-  B.tp_collective(L.bwd, "lm_head_in.bwd", d.T * d.h * kActBytes, false);
-  L.bwd.add(B.elementwise("final_norm.bwd", 4 * d.T_sp * d.h * kActBytes));
+  B.tp_collective(L.bwd, "lm_head_in.bwd", d.T * d.h * kActivationBytes, false);
+  L.bwd.add(B.elementwise("final_norm.bwd", 4 * d.T_sp * d.h * kActivationBytes));
   finish(B, c, L);
   return L;
 }
