@@ -22,6 +22,7 @@
 #include "clustertwin/core/paths.hpp"
 #include "clustertwin/report/range_format.hpp"
 #include "clustertwin/serve/capacity.hpp"
+#include "clustertwin/serve/energy_cases.hpp"
 #include "clustertwin/serve/inference_cases.hpp"
 #include "clustertwin/serve/serving.hpp"
 
@@ -120,6 +121,17 @@ std::string format_serving_text(const serve::Deployment& d, const serve::Serving
                    r.iterations);
   o += fmt::format("  KV cache         peak {:.1f} % used;  GPU busy {:.1f} %\n", 100 * r.peak_kv_used_fraction,
                    100 * r.gpu_utilization);
+  const serve::ServingPower& pw = r.power;
+  o += fmt::format("  power            GPUs {:.0f} W each ({:.0f} % of their dynamic range){}; deployment {:.1f} kW GPUs, "
+                   "{:.1f} kW at the node wall\n",
+                   pw.gpu_w_per_gpu, 100 * pw.gpu_load,
+                   d.replica.power_limit_w > 0 ? fmt::format(", limit {:.0f} W", d.replica.power_limit_w) : "",
+                   pw.gpu_w / 1e3, pw.node_wall_w / 1e3);
+  const double completed_per_s = r.requests_per_s;
+  o += fmt::format("  energy           {:.3f} J per output token ({:.3f} GPUs only), {:.1f} J per request at the wall\n",
+                   pw.joules_per_output_token(cost::PowerScope::NodeWall, r.output_tokens_per_s),
+                   pw.joules_per_output_token(cost::PowerScope::Gpu, r.output_tokens_per_s),
+                   completed_per_s > 0 ? pw.node_wall_w / completed_per_s : 0.0);
   if (sr.available())
     o += fmt::format("  {:.0f}% range        {:.0f}-{:.0f} output tokens/s; p99 TTFT {:.1f}-{:.1f} ms, p99 TPOT {:.1f}-{:.1f} ms\n"
                      "                   (engine simulated at both ends; {})\n",
@@ -156,6 +168,14 @@ nlohmann::json serving_to_json(const serve::Deployment& d, const serve::ServingR
           {"output_tokens_per_s_per_gpu", r.output_tokens_per_s_per_gpu}, {"ttft_s", pct(r.ttft_s)},
           {"tpot_s", pct(r.tpot_s)}, {"e2e_s", pct(r.e2e_s)}, {"mean_batch", r.mean_batch},
           {"gpu_utilization", r.gpu_utilization}, {"preemptions", r.preemptions},
+          {"power",
+           {{"power_limit_w", d.replica.power_limit_w > 0 ? d.replica.power_limit_w : d.replica.system.gpu.tdp_w},
+            {"gpu_w_per_gpu", r.power.gpu_w_per_gpu}, {"gpu_load", r.power.gpu_load}, {"gpu_w", r.power.gpu_w},
+            {"node_dc_w", r.power.node_dc_w}, {"node_wall_w", r.power.node_wall_w},
+            {"j_per_output_token_gpu", r.power.joules_per_output_token(cost::PowerScope::Gpu, r.output_tokens_per_s)},
+            {"j_per_output_token_wall",
+             r.power.joules_per_output_token(cost::PowerScope::NodeWall, r.output_tokens_per_s)},
+            {"j_per_request_wall", r.requests_per_s > 0 ? r.power.node_wall_w / r.requests_per_s : 0.0}}},
           {"kv_blocks_per_engine", r.memory.kv_blocks_per_engine}, {"overloaded", !overload.empty()},
           {"warnings", overload.empty() ? nlohmann::json::array() : nlohmann::json::array({overload})},
           {"range", sr.available() ? range_ends_json(sr) : nlohmann::json(nullptr)}, {"timeline_engine0", timeline}};
@@ -177,6 +197,7 @@ Runner add_serve_command(CLI::App& app) {
   struct Options {
     std::string model, system, precision = "fp8", kv_cache = "fp8", workload, duration = "60s", format = "text", trace;
     int gpus = 0, tp = 1, pp = 1, max_batch = 0, max_tokens = 0;
+    double power_limit_w = 0;
     bool attention_dp = false;
   };
   auto o = std::make_shared<Options>();
@@ -197,6 +218,8 @@ Runner add_serve_command(CLI::App& app) {
   c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   c->add_option("--trace", o->trace, "Write engine 0's iterations as a Chrome trace");
   c->add_flag("--attention-dp", o->attention_dp, "Attention data-parallel over the TP ranks (MoE engines)");
+  c->add_option("--power-limit", o->power_limit_w, "GPU power limit in W (nvidia-smi -pl; default: the TDP)")
+      ->check(checked({1, 1e5, false, true}));
   return [o] {
     const std::string trace_input = o->workload.starts_with("trace:") ? o->workload.substr(6) : "";
     check_output_is_not_an_input(o->trace, {trace_input, o->model, o->system}, "--trace");
@@ -207,6 +230,11 @@ Runner add_serve_command(CLI::App& app) {
     d.replica = {cat.model(o->model, &assumed), cat.system(o->system, &assumed), o->tp, o->pp, parse_weights(o->precision),
                  parse_kv_bytes(o->kv_cache), o->attention_dp};
     print_assumptions(assumed);
+    if (o->power_limit_w > d.replica.system.gpu.tdp_w)
+      throw InputError("command line", "power-limit",
+                       fmt::format("{:.0f} W is above the {} TDP of {:.0f} W", o->power_limit_w,
+                                   d.replica.system.gpu.name, d.replica.system.gpu.tdp_w));
+    d.replica.power_limit_w = o->power_limit_w;
     if (o->tp <= 0 || o->pp <= 0 || o->gpus <= 0 || o->gpus % (o->tp * o->pp) != 0)
       throw InputError("command line", "gpus", "must be a positive multiple of tp x pp");
     d.replicas = o->gpus / (o->tp * o->pp);
@@ -352,6 +380,20 @@ int run_validate_inference(const std::string& cases, const std::string& out) {
   const serve::InferenceValidator v(cat, sc, tables);
   const auto s = v.run(cases, out, progress_bar(true, "rows"));
   std::cerr << fmt::format("validate inference: {} ok, {} infeasible, {} unsupported -> {}\n", s.ok, s.infeasible,
+                           s.unsupported, out);
+  return 0;
+}
+
+// Runner of `clustertwin validate energy --cases FILE --out FILE` (registered by cmd_validate).
+int run_validate_energy(const std::string& cases, const std::string& out) {
+  check_output_is_not_an_input(out, {cases}, "--out");
+  const Catalogs cat = Catalogs::load(data_dir());
+  const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
+  const serve::ValidationTables mlperf = serve::load_validation_tables(data_dir());
+  const serve::EnergyValidationTables tables = serve::load_energy_validation_tables(data_dir());
+  const serve::EnergyValidator v(cat, sc, mlperf, tables);
+  const auto s = v.run(cases, out, progress_bar(true, "rows"));
+  std::cerr << fmt::format("validate energy: {} ok, {} infeasible, {} unsupported -> {}\n", s.ok, s.infeasible,
                            s.unsupported, out);
   return 0;
 }

@@ -27,5 +27,6 @@ Runner add_calibrate_command(CLI::App& app);
 Runner add_list_command(CLI::App& app);
 // `validate inference`: predicts measured_inference.csv rows (cmd_serve.cpp).
 int run_validate_inference(const std::string& cases, const std::string& out);
+int run_validate_energy(const std::string& cases, const std::string& out);
 
 }  // namespace ct::cli

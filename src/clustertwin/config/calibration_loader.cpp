@@ -55,6 +55,40 @@ const DeviceCalibration& Calibration::device(const std::string& gpu_id) const {
   return it->second;
 }
 
+namespace {
+
+PowerCalibration load_power_calibration(const std::string& file) {
+  const YAML::Node root = load_yaml_file(file);
+  const YAML::Node g = root["gpu"], n = root["node"];
+  PowerCalibration p;
+  p.tensor_share = fraction(g, "tensor_share", file, "gpu");
+  p.hbm_share = fraction(g, "hbm_share", file, "gpu");
+  p.dvfs_exponent = yaml_number(g, "dvfs_exponent", file, "gpu");
+  if (p.dvfs_exponent < 1 || p.dvfs_exponent > 4) throw InputError(file, "gpu.dvfs_exponent", "must be between 1 and 4");
+  p.min_clock_fraction = fraction(g, "min_clock_fraction", file, "gpu");
+  p.host_idle_w_per_gpu = yaml_number(n, "host_idle_w_per_gpu", file, "node");
+  p.host_loaded_w_per_gpu = yaml_number(n, "host_loaded_w_per_gpu", file, "node");
+  if (p.host_idle_w_per_gpu < 0 || p.host_loaded_w_per_gpu < p.host_idle_w_per_gpu)
+    throw InputError(file, "node.host_loaded_w_per_gpu", "must be at least host_idle_w_per_gpu, both non-negative");
+  p.psu_capacity_per_node_max = yaml_number(n, "psu_capacity_per_node_max", file, "node");
+  if (p.psu_capacity_per_node_max < 1) throw InputError(file, "node.psu_capacity_per_node_max", "must be at least 1");
+  const YAML::Node curve = n["psu_efficiency"];
+  if (!curve || !curve.IsSequence() || curve.size() == 0)
+    throw InputError(file, "node.psu_efficiency", "must be a list of [load fraction, efficiency] pairs");
+  for (std::size_t i = 0; i < curve.size(); ++i) {
+    const std::string at = "node.psu_efficiency[" + std::to_string(i) + "]";
+    if (!curve[i].IsSequence() || curve[i].size() != 2) throw InputError(file, at, "must be [load fraction, efficiency]");
+    const double load = curve[i][0].as<double>(), eff = curve[i][1].as<double>();
+    if (!(load > 0 && load <= 1 && eff > 0 && eff <= 1)) throw InputError(file, at, "load and efficiency must be in (0, 1]");
+    if (!p.psu_efficiency.empty() && load <= p.psu_efficiency.back().first)
+      throw InputError(file, at, "loads must be ascending");
+    p.psu_efficiency.emplace_back(load, eff);
+  }
+  return p;
+}
+
+}  // namespace
+
 Calibration load_calibration(const std::string& dir) {
   Calibration cal;
   const std::string dev_file = dir + "/devices.yaml";
@@ -76,6 +110,7 @@ Calibration load_calibration(const std::string& dir) {
   cal.network.nvlink_latency_s = yaml_number(net, "nvlink_latency_us", rt_file, "network") * units::kMicro;
   cal.network.scale_out_latency_s = yaml_number(net, "scale_out_latency_us", rt_file, "network") * units::kMicro;
   cal.memory.runtime_reserved_bytes = yaml_number(mem, "runtime_reserved_gb", rt_file, "memory") * units::kGB;
+  cal.power = load_power_calibration(dir + "/power.yaml");
   return cal;
 }
 

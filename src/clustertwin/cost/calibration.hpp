@@ -3,6 +3,7 @@
 // come from data/calibration/*.yaml, where each one cites the measurement it comes from.
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "clustertwin/hw/precision.hpp"
@@ -58,11 +59,21 @@ struct MemoryCalibration {
   double runtime_reserved_bytes = 3e9;  // CUDA context, cuBLAS/NCCL workspaces, allocator slack
 };
 
+// data/calibration/power.yaml: the coefficients of the power model (cost/power.hpp).
+struct PowerCalibration {
+  double tensor_share = 1.0, hbm_share = 0.5;
+  double dvfs_exponent = 1.3, min_clock_fraction = 0.2;
+  double host_idle_w_per_gpu = 0, host_loaded_w_per_gpu = 0;
+  double psu_capacity_per_node_max = 1;
+  std::vector<std::pair<double, double>> psu_efficiency;  // (load fraction, efficiency), ascending
+};
+
 struct Calibration {
   std::map<std::string, DeviceCalibration> by_gpu;  // keyed by GPU id
   KernelCalibration kernels;
   NetworkCalibration network;
   MemoryCalibration memory;
+  PowerCalibration power;
 
   const DeviceCalibration& device(const std::string& gpu_id) const;
 };

@@ -29,13 +29,17 @@ double wave_efficiency(const GemmShape& s, int sm_count, double tile_m, double t
   return tiles / (waves * sm_count) * fill;
 }
 
+Roofline gemm_roofline(const GemmShape& s, const GemmDevice& d, double operand_bytes, double output_bytes) {
+  if (s.m <= 0 || s.n <= 0 || s.k <= 0) return {};
+  const double eff = d.achievable_fraction * wave_efficiency(s, d.sm_count, d.tile_m, d.tile_n);
+  const double bytes = s.batch * ((s.m * s.k + s.k * s.n) * operand_bytes + s.m * s.n * output_bytes);
+  return {s.flops() / (d.peak_flops * eff), bytes / d.hbm_bytes_per_s};
+}
+
 double gemm_time_s(const GemmShape& s, const GemmDevice& d, double operand_bytes, double output_bytes) {
   if (s.m <= 0 || s.n <= 0 || s.k <= 0) return 0.0;
-  const double eff = d.achievable_fraction * wave_efficiency(s, d.sm_count, d.tile_m, d.tile_n);
-  const double compute_s = s.flops() / (d.peak_flops * eff);
-  const double bytes = s.batch * ((s.m * s.k + s.k * s.n) * operand_bytes + s.m * s.n * output_bytes);
-  const double memory_s = bytes / d.hbm_bytes_per_s;
-  return std::max(compute_s, memory_s) + d.launch_overhead_s;
+  const Roofline r = gemm_roofline(s, d, operand_bytes, output_bytes);
+  return std::max(r.compute_s, r.memory_s) + d.launch_overhead_s;
 }
 
 static double attention_time(double flops, double fraction, const AttentionShape& s, const AttentionDevice& d) {

@@ -24,6 +24,14 @@ struct GemmDevice {
 // Fraction of the GPU's SMs that do useful work, averaged over the waves of output tiles.
 double wave_efficiency(const GemmShape& s, int sm_count, double tile_m, double tile_n);
 
+// The two roofline times of a kernel: its work at the achievable compute rate and its bytes at
+// the achievable bandwidth. The kernel takes the longer (plus its launch); the power model
+// (cost/power.hpp) draws on both.
+struct Roofline {
+  double compute_s = 0, memory_s = 0;
+};
+Roofline gemm_roofline(const GemmShape& s, const GemmDevice& d, double operand_bytes, double output_bytes);
+
 // Seconds for one GEMM whose operands are `operand_bytes` wide and output `output_bytes` wide.
 double gemm_time_s(const GemmShape& s, const GemmDevice& d, double operand_bytes, double output_bytes);
 

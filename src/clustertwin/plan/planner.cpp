@@ -1,5 +1,7 @@
 #include "clustertwin/plan/planner.hpp"
 
+#include "clustertwin/cost/power.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -139,9 +141,9 @@ void bound(const PlanRequest& req, const Calibration& cal, const ParallelLayout&
   record[3] = s.layout.activation_offload_layers;
 }
 
-// The objective's lower bound: the step-time bound at the lowest power a GPU can draw (idle plus
-// its node share).
-void apply_bound(const PlanRequest& req, const double* record, PlanCandidate& c) {
+// The objective's lower bound: the step-time bound at the lowest power a GPU can draw (idle, with
+// its idle node share at the wall).
+void apply_bound(const PlanRequest& req, const Calibration& cal, const double* record, PlanCandidate& c) {
   c.memory_bytes = record[0];
   c.feasible = record[1] != 0;
   c.layout.activation_offload_layers = static_cast<int>(record[3]);
@@ -149,9 +151,9 @@ void apply_bound(const PlanRequest& req, const double* record, PlanCandidate& c)
              : c.layout.activation_offload_layers > 0 ? "its offloaded activations do not fit in host memory"
                                                       : "does not fit in GPU memory";
   c.lower_bound_s = record[2];
-  const double idle_w = req.system.gpu.idle_w + std::max(0.0, req.system.node_power_max_w / req.system.gpus_per_node -
-                                                                  req.system.gpu.tdp_w);
-  fill_run(req, c, c.lower_bound_s, idle_w);
+  const cost::NodePowerBreakdown idle =
+      cost::node_power(cost::node_power_model(req.system, cal.power), req.system.gpu.idle_w, 0.0, 1.0);
+  fill_run(req, c, c.lower_bound_s, idle.total(cost::PowerScope::NodeWall) / req.system.gpus_per_node);
 }
 
 // Record of a full simulation: step time, MFU, IT power per GPU, then the time breakdown.
@@ -282,7 +284,7 @@ PlanResult plan_training(const PlanRequest& req, const Calibration& cal, const P
   compute_shared(
       all, kBoundWidth, req.threads, sharing,
       [&](std::size_t i, int w, double* row) { bound(req, cal, cands[i].layout, caches[w], row); },
-      [&](std::size_t i, const double* row) { apply_bound(req, row, cands[i]); });
+      [&](std::size_t i, const double* row) { apply_bound(req, cal, row, cands[i]); });
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < cands.size(); ++i) {
     if (cands[i].feasible) {

@@ -46,7 +46,10 @@ class Engine {
         continue;
       }
       const IterationBatch batch = schedule();
-      const double dt = cost_.time_s(batch) * o_.time_scale;
+      const IterationRun it = cost_.run(batch);
+      const double dt = it.time_s * o_.time_scale;
+      res_.busy_gpu_energy_j += it.gpu_power_w * dt;
+      res_.busy_gpu_load_s += it.gpu_load * dt;
       if (o_.keep_iterations)
         res_.iterations_log.push_back({now, dt, static_cast<int>(batch.prefill_tokens), static_cast<int>(batch.decode_sequences)});
       res_.running_sum += static_cast<double>(running_.size());

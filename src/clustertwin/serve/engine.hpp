@@ -47,6 +47,8 @@ struct EngineOptions {
 struct EngineResult {
   std::vector<RequestResult> requests;  // same order as the input
   double busy_s = 0;                    // sum of iteration times
+  double busy_gpu_energy_j = 0;         // one GPU's energy over the iterations (power x time)
+  double busy_gpu_load_s = 0;           // sum of its load (cost/power.hpp) x iteration time
   double end_s = 0;                     // last iteration's end
   long long iterations = 0;
   long long preemptions = 0;

@@ -64,6 +64,7 @@ IterationCostModel::IterationCostModel(const ReplicaSpec& replica, const Calibra
   if (r_.tp > 1) tp_link_ = tp_all_reduce_link(r_, dev, cal.network, limits.pcie);
   if (r_.pp > 1) pp_link_ = pp_hand_off_link(r_, dev, cal.network, limits.pcie);
   overhead_s_ = limits.iteration_overhead_s;
+  power_ = cost::gpu_power_model(gpu, cal.power, r_.power_limit_w);
 
   const ModelSpec& m = r_.model;
   std::map<LayerSpec, double> counts;
@@ -94,7 +95,8 @@ IterationBatch IterationCostModel::empty_batch() const {
 
 // `sliding`: a sliding-window layer. `share`: the part of the batch this GPU attends (1/tp of the
 // sequences under attention DP).
-double IterationCostModel::attention_time_s(bool sliding, const IterationBatch& b, double share) const {
+double IterationCostModel::attention_time_s(bool sliding, const IterationBatch& b, double share,
+                                            cost::Roofline& activity) const {
   const bool windowed = sliding && b.window > 0;
   const double pairs = windowed ? b.prefill_window_pairs : b.prefill_attention_pairs;
   const double context = windowed ? b.decode_window_tokens : b.decode_context_tokens;
@@ -102,7 +104,9 @@ double IterationCostModel::attention_time_s(bool sliding, const IterationBatch& 
   double time_s = 0;
   if (b.prefill_tokens > 0) {
     const cost::AttentionShape s{1, heads, b.prefill_tokens, pairs / b.prefill_tokens, prefill_head_dim_, false};
-    time_s += cost::attention_fwd_time_s(s, attention_);
+    const double prefill_s = cost::attention_fwd_time_s(s, attention_);
+    time_s += prefill_s;
+    activity.compute_s += std::max(0.0, prefill_s - launch_s_);
   }
   if (b.decode_sequences > 0) {
     // Decode attention reads every cached token once: memory-bound unless the heads are many and
@@ -111,22 +115,29 @@ double IterationCostModel::attention_time_s(bool sliding, const IterationBatch& 
     const double flops = kAttentionFlopsPerPairDim * heads * context * decode_head_dim_;
     const double compute_s = flops / (attention_.peak_flops * attention_.fwd_fraction);
     time_s += std::max(read_s, compute_s) + launch_s_;
+    activity.memory_s += read_s;
+    activity.compute_s += compute_s;
   }
   return time_s;
 }
 
 // The Mamba-2 mixer's own work: the chunked scan over the prompt chunks, and for each decoding
 // sequence one recurrent step that reads and writes its SSM and convolution states.
-double IterationCostModel::mamba_time_s(const IterationBatch& b, double share) const {
+double IterationCostModel::mamba_time_s(const IterationBatch& b, double share, cost::Roofline& activity) const {
   const MambaSpec& mb = r_.model.mamba;
   const double t = parallel_.mixer_data_parallel ? 1 : parallel_.tp;
   double time_s = 0;
-  if (b.prefill_tokens > 0) time_s += ssd_time_s(ssd_work(mb, b.prefill_tokens * share, t), ssd_, hbm_bytes_per_s_, false);
+  if (b.prefill_tokens > 0) {
+    const double scan_s = ssd_time_s(ssd_work(mb, b.prefill_tokens * share, t), ssd_, hbm_bytes_per_s_, false);
+    time_s += scan_s;
+    activity.compute_s += scan_s;
+  }
   if (b.decode_sequences > 0) {
     const double ssm = static_cast<double>(mb.heads * mb.head_dim * mb.state);
     const double conv = static_cast<double>((mb.conv_kernel - 1) * (mb.inner() + 2 * mb.groups * mb.state));
     const double bytes = 2 * b.decode_sequences * share * (ssm + conv) / t * kMambaStateBytes;
     time_s += cost::memory_bound_time_s(bytes, hbm_bytes_per_s_, launch_s_);
+    activity.memory_s += bytes / hbm_bytes_per_s_;
   }
   return time_s;
 }
@@ -149,19 +160,27 @@ void IterationCostModel::add_layer_group(const LayerGroup& g, const IterationBat
     for (const LayerOp& op : *part) {
       const double n = rows.of(op.rows);
       switch (op.kind) {
-        case LayerOpKind::Gemm:
-          layer.gemm_s += cost::gemm_time_s(rows.gemm(op), op.low_precision ? gemm_ : bf16_gemm_,
-                                            op.low_precision ? operand_bytes_ : kActivationBytes, kActivationBytes);
+        case LayerOpKind::Gemm: {
+          const cost::GemmShape shape = rows.gemm(op);
+          if (shape.m <= 0 || shape.n <= 0 || shape.k <= 0) break;
+          const cost::Roofline r = cost::gemm_roofline(shape, op.low_precision ? gemm_ : bf16_gemm_,
+                                                       op.low_precision ? operand_bytes_ : kActivationBytes,
+                                                       kActivationBytes);
+          layer.gemm_s += std::max(r.compute_s, r.memory_s) + launch_s_;
+          layer.activity.compute_s += r.compute_s;
+          layer.activity.memory_s += r.memory_s;
           break;
+        }
         // The engines fuse the activation quantisation into the norm or activation kernel before
         // the GEMM (vLLM RMSNormQuantFusionPass and silu_and_mul + scaled_fp8_quant, PR #10867;
         // TensorRT-LLM add + norm + FP8 quant, PR #12674).
         case LayerOpKind::Cast: break;
         case LayerOpKind::Elementwise:
           layer.elementwise_s += cost::memory_bound_time_s(n * op.per_row, hbm_bytes_per_s_, op.kernels * launch_s_);
+          layer.activity.memory_s += n * op.per_row / hbm_bytes_per_s_;
           break;
-        case LayerOpKind::Attention: layer.attention_s += attention_time_s(op.sliding, b, share); break;
-        case LayerOpKind::SsdScan: layer.attention_s += mamba_time_s(b, share); break;
+        case LayerOpKind::Attention: layer.attention_s += attention_time_s(op.sliding, b, share, layer.activity); break;
+        case LayerOpKind::SsdScan: layer.attention_s += mamba_time_s(b, share, layer.activity); break;
         case LayerOpKind::TpEnter:
         case LayerOpKind::TpExit: layer.comm_s += tp_collective_s(op, n * op.per_row); break;
         // No expert or context parallelism in a replica (engine_parallelism).
@@ -176,6 +195,8 @@ void IterationCostModel::add_layer_group(const LayerGroup& g, const IterationBat
   out.attention_s += g.count * layer.attention_s;
   out.elementwise_s += g.count * layer.elementwise_s;
   out.comm_s += g.count * layer.comm_s;
+  out.activity.compute_s += g.count * layer.activity.compute_s;
+  out.activity.memory_s += g.count * layer.activity.memory_s;
 }
 
 IterationBreakdown IterationCostModel::breakdown(const IterationBatch& b) const {
@@ -186,11 +207,23 @@ IterationBreakdown IterationCostModel::breakdown(const IterationBatch& b) const 
   const double hidden = static_cast<double>(r_.model.hidden);
   if (b.sampled_sequences > 0) {
     const cost::GemmShape s{b.sampled_sequences, static_cast<double>(r_.model.vocab) / r_.tp, hidden, 1};
-    out.lm_head_s = cost::gemm_time_s(s, bf16_gemm_, kActivationBytes, kActivationBytes);
+    const cost::Roofline r = cost::gemm_roofline(s, bf16_gemm_, kActivationBytes, kActivationBytes);
+    out.lm_head_s = std::max(r.compute_s, r.memory_s) + launch_s_;
+    out.activity.compute_s += r.compute_s;
+    out.activity.memory_s += r.memory_s;
   }
   if (r_.pp > 1) out.comm_s += (r_.pp - 1) * cost::p2p_time_s(b.tokens() * hidden * kActivationBytes, pp_link_);
   out.overhead_s = overhead_s_;
   return out;
+}
+
+IterationRun IterationCostModel::run(const IterationBatch& b) const {
+  const IterationBreakdown bd = breakdown(b);
+  const double span_s = bd.total_s();
+  if (span_s <= 0) return {0.0, power_.idle_w, 0.0};
+  const cost::GpuOperatingPoint p =
+      cost::gpu_operating_point(power_, {span_s, bd.activity.compute_s, bd.activity.memory_s});
+  return {p.span_s, p.power_w, p.load};
 }
 
 }  // namespace ct::serve

@@ -13,6 +13,7 @@
 #include "clustertwin/cost/calibration.hpp"
 #include "clustertwin/cost/collective.hpp"
 #include "clustertwin/cost/compute.hpp"
+#include "clustertwin/cost/power.hpp"
 #include "clustertwin/serve/replica.hpp"
 #include "clustertwin/workload/layer.hpp"
 
@@ -53,7 +54,17 @@ struct IterationBreakdown {
   double comm_s = 0;         // TP all-reduces, PP hand-offs
   double lm_head_s = 0;
   double overhead_s = 0;     // host-side scheduling and sampling
+  // What the iteration keeps busy, for the power model: the roofline compute and memory times of
+  // its kernels (each at most the kernel's time; a kernel can count in both).
+  cost::Roofline activity;
   double total_s() const { return gemm_s + attention_s + elementwise_s + comm_s + lm_head_s + overhead_s; }
+};
+
+// One iteration on one GPU of the replica, at the clock its power limit allows.
+struct IterationRun {
+  double time_s = 0;
+  double gpu_power_w = 0;
+  double gpu_load = 0;  // share of the GPU's dynamic power range (drives fans and host)
 };
 
 // How the engines cut a replica's layer: experts sharded over TP like an MLP (vLLM FusedMoE,
@@ -67,7 +78,11 @@ class IterationCostModel {
   IterationCostModel(const ReplicaSpec& replica, const Calibration& cal, const EngineLimits& limits);
 
   IterationBreakdown breakdown(const IterationBatch& b) const;
-  double time_s(const IterationBatch& b) const { return breakdown(b).total_s(); }
+  // Time and GPU power of an iteration: above the GPU's power limit its clock drops and the
+  // compute-bound part takes longer (cost/power.hpp).
+  IterationRun run(const IterationBatch& b) const;
+  double time_s(const IterationBatch& b) const { return run(b).time_s; }
+  const cost::GpuPower& gpu_power() const { return power_; }
   // An empty batch for this model (its sliding window set).
   IterationBatch empty_batch() const;
 
@@ -79,8 +94,8 @@ class IterationCostModel {
   };
   // Adds one group's forward ops for the batch to `out`.
   void add_layer_group(const LayerGroup& g, const IterationBatch& b, const BatchRows& rows, IterationBreakdown& out) const;
-  double attention_time_s(bool sliding, const IterationBatch& b, double share) const;
-  double mamba_time_s(const IterationBatch& b, double share) const;
+  double attention_time_s(bool sliding, const IterationBatch& b, double share, cost::Roofline& activity) const;
+  double mamba_time_s(const IterationBatch& b, double share, cost::Roofline& activity) const;
   double tp_collective_s(const LayerOp& op, double bytes) const;  // a TP region's entry or exit
 
   ReplicaSpec r_;
@@ -96,6 +111,7 @@ class IterationCostModel {
   double attention_heads_ = 0;               // per GPU, over its share of the batch
   double prefill_head_dim_ = 0, decode_head_dim_ = 0;
   double overhead_s_ = 0;
+  cost::GpuPower power_;
 };
 
 }  // namespace ct::serve

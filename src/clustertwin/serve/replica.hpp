@@ -22,6 +22,7 @@ struct ReplicaSpec {
   // each of the TP ranks attends its own share of the sequences with all heads and a full copy
   // of the attention weights; only the MoE/MLP part is split over the ranks.
   bool attention_dp = false;
+  double power_limit_w = 0;  // per GPU (nvidia-smi -pl, MLPerf MaxQ); 0 = the TDP
   int gpus() const { return tp * pp; }
 };
 

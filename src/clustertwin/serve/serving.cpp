@@ -43,6 +43,7 @@ ServingResult simulate_serving(const Deployment& d, const Calibration& cal, cons
   }
   out.per_request.resize(requests.size());
   double busy_fraction_sum = 0, running_sum = 0, end_s = 0;
+  double dynamic_j = 0, load_s = 0;  // above idle, all GPUs (see power_of)
   const double first_arrival_s = requests.empty() ? 0.0 : requests.front().arrival_s;
   for (std::size_t e = 0; e < engines; ++e) {
     if (shards[e].empty()) continue;
@@ -55,6 +56,9 @@ ServingResult simulate_serving(const Deployment& d, const Calibration& cal, cons
     end_s = std::max(end_s, r.end_s);
     const double span = r.end_s - shards[e].front().arrival_s;
     busy_fraction_sum += span > 0 ? r.busy_s / span : 0.0;
+    // An iteration keeps each stage's TP GPUs busy for 1/pp of its time: tp GPUs' worth of it.
+    dynamic_j += d.replica.tp * (r.busy_gpu_energy_j - cost.gpu_power().idle_w * r.busy_s);
+    load_s += d.replica.tp * r.busy_gpu_load_s;
     for (const OccupancySample& s : r.timeline) out.peak_kv_used_fraction = std::max(out.peak_kv_used_fraction, s.kv_used_fraction);
     if (e == 0) {
       out.timeline = std::move(r.timeline);
@@ -83,8 +87,39 @@ ServingResult simulate_serving(const Deployment& d, const Calibration& cal, cons
   }
   out.mean_batch = out.iterations > 0 ? running_sum / static_cast<double>(out.iterations) : 0.0;
   out.gpu_utilization = busy_fraction_sum / static_cast<double>(engines);
+  if (out.makespan_s > 0) {
+    const double gpu_s = d.gpus() * out.makespan_s;
+    out.power = power_of(d, cal.power, cost.gpu_power().idle_w + dynamic_j / gpu_s, load_s / gpu_s);
+  }
   out.feasible = true;
   return out;
+}
+
+ServingPower power_of(const Deployment& d, const PowerCalibration& cal, double gpu_w_per_gpu, double gpu_load) {
+  ServingPower p;
+  p.gpu_w_per_gpu = gpu_w_per_gpu;
+  p.gpu_load = gpu_load;
+  const cost::NodePowerBreakdown node =
+      cost::node_power(cost::node_power_model(d.replica.system, cal), gpu_w_per_gpu, gpu_load, 1.0);
+  const double nodes = static_cast<double>(d.gpus()) / d.replica.system.gpus_per_node;
+  p.gpu_w = node.total(cost::PowerScope::Gpu) * nodes;
+  p.node_dc_w = node.total(cost::PowerScope::NodeDc) * nodes;
+  p.node_wall_w = node.total(cost::PowerScope::NodeWall) * nodes;
+  return p;
+}
+
+double ServingPower::watts(cost::PowerScope s) const {
+  switch (s) {
+    case cost::PowerScope::Gpu: return gpu_w;
+    case cost::PowerScope::NodeDc: return node_dc_w;
+    case cost::PowerScope::NodeWall:
+    case cost::PowerScope::Facility: return node_wall_w;
+  }
+  return 0.0;
+}
+
+double ServingPower::joules_per_output_token(cost::PowerScope s, double output_tokens_per_s) const {
+  return output_tokens_per_s > 0 ? watts(s) / output_tokens_per_s : 0.0;
 }
 
 // Completion rate / arrival rate below which a run is overloaded: the completion rate counts the

@@ -7,7 +7,7 @@
 #include "clustertwin/core/units.hpp"
 #include "clustertwin/cost/collective.hpp"
 #include "clustertwin/cost/compute.hpp"
-#include "clustertwin/cost/energy.hpp"
+#include "clustertwin/cost/power.hpp"
 #include "clustertwin/cost/flops.hpp"
 #include "clustertwin/model/params.hpp"
 #include "clustertwin/train/pipeline_schedule.hpp"
@@ -416,15 +416,25 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
   return tb;
 }
 
-void fill_energy(TrainResult& r) {
+// The step's power (cost/power.hpp): the critical stage's compute time split into tensor-bound
+// time (the step's model FLOPs at the achievable BF16 GEMM rate, at most all of it) and
+// memory-bound kernels; communication waits and bubbles at idle. IT power is at the wall of the
+// nodes (supplies' losses included, facility not).
+void fill_energy(TrainResult& r, const Calibration& cal) {
   const SystemSpec& sys = r.scenario.system;
-  cost::PowerModel p;
-  p.gpu_idle_w = sys.gpu.idle_w;
-  p.gpu_tdp_w = sys.gpu.tdp_w;
-  p.node_other_w_per_gpu = std::max(0.0, sys.node_power_max_w / sys.gpus_per_node - sys.gpu.tdp_w);
-  r.gpu_activity = r.step_time_s > 0 ? r.breakdown.compute_s / r.step_time_s : 0.0;
-  r.it_power_w_per_gpu = cost::it_power_w_per_gpu(p, r.gpu_activity);
-  r.energy_per_step_j = r.it_power_w_per_gpu * r.scenario.layout.gpus * r.step_time_s;
+  const double gpus = r.scenario.layout.gpus;
+  const double compute_s = r.breakdown.compute_s;
+  const double fraction = cal.by_gpu.count(sys.gpu.id) ? cal.device(sys.gpu.id).gemm_fraction_of(PeakFormat::BF16) : 1.0;
+  const double tensor_s =
+      std::min(compute_s, r.model_flops_per_step / gpus / (sys.gpu.peak(PeakFormat::BF16) * fraction));
+  const cost::GpuOperatingPoint p = cost::gpu_operating_point(cost::gpu_power_model(sys.gpu, cal.power),
+                                                              {r.step_time_s, tensor_s, compute_s - tensor_s});
+  const cost::NodePowerBreakdown node =
+      cost::node_power(cost::node_power_model(sys, cal.power), p.power_w, p.load, 1.0);
+  r.gpu_activity = r.step_time_s > 0 ? compute_s / r.step_time_s : 0.0;
+  r.gpu_power_w = p.power_w;
+  r.it_power_w_per_gpu = node.total(cost::PowerScope::NodeWall) / sys.gpus_per_node;
+  r.energy_per_step_j = r.it_power_w_per_gpu * gpus * r.step_time_s;
   r.energy_per_token_j = r.energy_per_step_j / r.tokens_per_step;
 }
 
@@ -526,7 +536,7 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
     if (r.stage_breakdowns[st].bubble_s < r.stage_breakdowns[r.critical_stage].bubble_s) r.critical_stage = st;
   if (opt.timing) {
     r.breakdown = r.stage_breakdowns[r.critical_stage];
-    fill_energy(r);
+    fill_energy(r, cal);
   }
 
   // Memory, stage by stage.
@@ -667,7 +677,7 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
     r.stage_breakdowns[st] = extrapolate(a.stage_breakdowns[st], r.stage_breakdowns[st], k);
   r.breakdown = r.stage_breakdowns[r.critical_stage];
   fill_throughput(r);
-  fill_energy(r);
+  fill_energy(r, cal);
   return r;
 }
 

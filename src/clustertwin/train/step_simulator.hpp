@@ -90,9 +90,10 @@ struct TrainResult {
   double model_tflops_per_gpu = 0;
   double peak_flops = 0;             // dense peak of the GEMM format MFU is measured against
   double mfu = 0;                    // fraction
-  // Energy (see cost/energy.hpp): IT power and energy of the whole job for one step.
+  // Energy (see cost/power.hpp): IT power and energy of the whole job for one step.
   double gpu_activity = 0;           // compute share of the step, critical stage
-  double it_power_w_per_gpu = 0;
+  double gpu_power_w = 0;            // one GPU's mean draw over the step
+  double it_power_w_per_gpu = 0;     // its node share at the wall (host and supply losses included)
   double energy_per_step_j = 0;      // all GPUs and their nodes, IT only (no PUE)
   double energy_per_token_j = 0;
   int critical_stage = 0;
