@@ -2,7 +2,7 @@
 # The project's own fit and its validation: `clustertwin calibrate` refits data/calibration/fit.yaml's
 # constants on the measured training runs (from round priors, leave-one-source-out held-out error,
 # serving errors for the ranges), writing them into data/; then every measured row is predicted and
-# validation/REPORT.md and validation/INFERENCE_REPORT.md are rendered.
+# validation/REPORT.md, validation/INFERENCE_REPORT.md and validation/ENERGY_REPORT.md are rendered.
 # Usage: validation/run.sh   (or `make validate`, which builds first); about 3 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,3 +25,7 @@ python3 validation/render_report.py --pred validation/predicted_training.csv --o
 build/clustertwin validate inference --cases data/measured/measured_inference.csv \
   --out validation/predicted_inference.csv
 python3 validation/render_inference_report.py validation/predicted_inference.csv validation/INFERENCE_REPORT.md
+
+build/clustertwin validate energy --cases data/measured/measured_energy.csv \
+  --out validation/predicted_energy.csv
+python3 validation/render_energy_report.py validation/predicted_energy.csv validation/ENERGY_REPORT.md
