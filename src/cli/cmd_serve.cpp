@@ -285,9 +285,9 @@ std::string format_serve_plan_line(const SystemPlan& sp) {
   const serve::PlanOption& p = sp.plan;
   if (!p.feasible) return fmt::format("  {:<14} no plan: {}\n", p.system_id, p.reason);
   std::string o = fmt::format("  {:<14} {} replicas of TP {} x PP {} = {} GPUs ({:.2f} requests/s each); ${:.0f}/h, ${:.3f} per "
-                              "million output tokens, <= {:.2f} J per token\n",
+                              "million output tokens, {:.2f} J per output token at the wall ({:.1f} kW)\n",
                               p.system_id, p.replicas, p.tp, p.pp, p.gpus, p.max_rps_per_replica, p.usd_per_hour,
-                              p.usd_per_million_output_tokens, p.joules_per_output_token);
+                              p.usd_per_million_output_tokens, p.joules_per_output_token, p.wall_w / 1e3);
   if (sp.range.available())
     o += fmt::format("  {:<14} {:.0f}% range {}-{} GPUs ({})\n", "", sp.range.coverage * 100, sp.gpus_low, sp.gpus_high,
                      sp.range.describe());
@@ -301,7 +301,7 @@ nlohmann::json serve_plan_json(const SystemPlan& sp) {
   j.update({{"tp", p.tp}, {"pp", p.pp}, {"replicas", p.replicas}, {"gpus", p.gpus},
             {"max_requests_per_s_per_replica", p.max_rps_per_replica}, {"usd_per_hour", p.usd_per_hour},
             {"usd_per_million_output_tokens", p.usd_per_million_output_tokens},
-            {"joules_per_output_token_upper_bound", p.joules_per_output_token}});
+            {"joules_per_output_token_wall", p.joules_per_output_token}, {"wall_w", p.wall_w}});
   j["range"] = nullptr;
   if (sp.range.available()) {
     j["range"] = range_basis_json(sp.range);
@@ -315,6 +315,7 @@ nlohmann::json serve_plan_json(const SystemPlan& sp) {
 Runner add_serve_plan_command(CLI::App& app) {
   struct Options {
     std::string model, systems, precision = "fp8", kv_cache = "fp8", load, slo, workload, format = "text";
+    std::string objective = "cost";
     int max_gpus_per_replica = 16;
   };
   auto o = std::make_shared<Options>();
@@ -329,10 +330,13 @@ Runner add_serve_plan_command(CLI::App& app) {
   c->add_option("--max-gpus-per-replica", o->max_gpus_per_replica, "Largest replica tried")
       ->check(checked({1, 1024, true}));
   c->add_option("--format", o->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  c->add_option("--objective", o->objective, "cost (fewest dollars, else GPUs) or energy (fewest J per output token)")
+      ->check(CLI::IsMember({"cost", "energy"}));
   return [o] {
     const Catalogs cat = Catalogs::load(data_dir());
     const serve::ServingCalibration sc = serve::load_serving_calibration(data_dir());
     serve::PlanQuery q;
+    q.minimize_energy = o->objective == "energy";
     q.load_rps = parse_load_rps(o->load);
     q.slo = parse_slo(o->slo);
     const serve::WorkloadSpec w = serve::parse_workload(o->workload, "command line", q.load_rps);

@@ -67,6 +67,24 @@ std::vector<std::pair<int, int>> candidate_layouts(int gpus, int max_tp, int tp,
   return out;
 }
 
+namespace {
+
+// Wall power of one replica carrying `rps` requests/s (Poisson, the plan's lengths and seed).
+double replica_wall_w(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, const PlanQuery& q,
+                      double rps) {
+  WorkloadSpec w;
+  w.kind = ArrivalKind::Poisson;
+  w.rate_per_s = rps;
+  w.input_tokens = q.input_tokens;
+  w.output_tokens = q.output_tokens;
+  w.count = q.requests_per_trial;
+  w.seed = q.seed;
+  const ServingResult res = simulate_serving({r, 1, limits}, cal, generate_requests(w));
+  return res.feasible ? res.power.node_wall_w : 0.0;
+}
+
+}  // namespace
+
 CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, const Calibration& cal,
                                const EngineLimits& limits) {
   CapacityAnswer best;
@@ -120,13 +138,15 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
       }
       const int replicas = static_cast<int>(needed);
       const double usd_per_hour = replicas * gpus * usd_per_gpu_hour;
-      const double cost_key = usd_per_gpu_hour > 0 ? usd_per_hour : static_cast<double>(replicas * gpus);
+      const double tokens_per_s = q.load_rps * q.output_tokens;
+      const double wall_w = replicas * replica_wall_w(r, limits, cal, q, q.load_rps / replicas);
+      const double cost_key = q.minimize_energy   ? wall_w
+                              : usd_per_gpu_hour > 0 ? usd_per_hour
+                                                     : static_cast<double>(replicas * gpus);
       if (cost_key >= best_cost) continue;
       best_cost = cost_key;
-      const double tokens_per_s = q.load_rps * q.output_tokens;
       best = {base.system.id, true, "", tp, pp, replicas, replicas * gpus, rps, usd_per_hour,
-              usd_per_hour / (tokens_per_s * kSecondsPerHour) * kTokensPerMillion,
-              replicas * gpus * base.system.gpu.tdp_w / tokens_per_s};
+              usd_per_hour / (tokens_per_s * kSecondsPerHour) * kTokensPerMillion, wall_w / tokens_per_s, wall_w};
     }
   }
   if (!best.feasible && too_many_gpus)

@@ -65,7 +65,8 @@ struct PlanOption {
   double max_rps_per_replica = 0;
   double usd_per_hour = 0;
   double usd_per_million_output_tokens = 0;
-  double joules_per_output_token = 0;  // at TDP: an upper bound
+  double joules_per_output_token = 0;  // at the node wall, each replica simulated at its share of the load
+  double wall_w = 0;                   // the deployment at the node wall
 };
 struct PlanQuery {
   int input_tokens = 0, output_tokens = 0;
@@ -74,6 +75,7 @@ struct PlanQuery {
   int max_gpus_per_replica = 64;
   long long requests_per_trial = 2000;
   std::uint64_t seed = 1;
+  bool minimize_energy = false;  // the layout with the fewest J per output token, not the cheapest
 };
 PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibration& cal, const EngineLimits& limits,
                        double usd_per_gpu_hour);
