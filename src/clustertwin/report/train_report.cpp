@@ -87,9 +87,9 @@ std::string format_train_text(const TrainResult& r, const PredictionRange& range
                    r.model_tflops_per_gpu);
   o += fmt::format("  MFU               {:>10.1f} %              (of the {:.1f} TFLOP/s dense BF16 peak)\n\n",
                    100 * r.mfu, r.peak_flops / units::kTera);
-  o += fmt::format("  energy            {:>10.2f} J/token        ({:.0f} W per GPU incl. its node share at {:.0f}% "
-                   "compute activity; IT only)\n\n",
-                   r.energy_per_token_j, r.it_power_w_per_gpu, 100 * r.gpu_activity);
+  o += fmt::format("  energy            {:>10.2f} J/token        ({:.0f} W per GPU at the node wall: the GPU {:.0f} W, "
+                   "its share of host and supplies the rest; IT only)\n\n",
+                   r.energy_per_token_j, r.it_power_w_per_gpu, r.gpu_power_w);
   o += fmt::format("  time per step, pipeline stage {} (the busiest)     seconds   share\n", r.critical_stage);
   for (const auto& [name, v] : breakdown_rows(r.breakdown))
     o += fmt::format("    {:<44} {:>9.3f}  {:>5.1f} %\n", name, v, 100 * v / r.step_time_s);
@@ -134,10 +134,12 @@ nlohmann::ordered_json train_to_json(const TrainResult& r, const PredictionRange
   j["mfu_definition"] = "Megatron num_floating_point_operations (3 x forward, non-causal attention, no recompute) / dense BF16 peak";
   j["peak_flops_per_gpu"] = r.peak_flops;
   j["energy"] = {{"gpu_activity", r.gpu_activity},
+                 {"gpu_power_w", r.gpu_power_w},
                  {"it_power_w_per_gpu", r.it_power_w_per_gpu},
                  {"energy_per_step_j", r.energy_per_step_j},
                  {"energy_per_token_j", r.energy_per_token_j},
-                 {"model", "P = idle + (TDP - idle) x compute share of the step, + the node's non-GPU rating per GPU"}};
+                 {"model", "cost/power.hpp: GPU idle + dynamic power by tensor and HBM busy time under its power limit, "
+                           "+ host by GPU load, through the supplies' efficiency curve (node wall)"}};
   auto bd = [](const TimeBreakdown& b) {
     return nlohmann::ordered_json{{"compute_s", b.compute_s - b.recompute_s}, {"recompute_s", b.recompute_s},
                                   {"tp_exposed_s", b.tp_exposed_s},         {"cp_exposed_s", b.cp_exposed_s},
