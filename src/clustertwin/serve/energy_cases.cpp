@@ -72,7 +72,7 @@ struct EnergyValidator::Case {
   EngineLimits limits;
   int gpus = 0;
   int input_tokens = 0, output_tokens = 0;
-  long long requests = 0;                     // per replica
+  long long requests = 0;                     // all replicas together
   double ttft_limit_s = 0, tpot_limit_s = 0;  // Server: the load is the highest meeting them
   std::string resolution;
 };

@@ -112,7 +112,8 @@ double ServingPower::watts(cost::PowerScope s) const {
   switch (s) {
     case cost::PowerScope::Gpu: return gpu_w;
     case cost::PowerScope::NodeDc: return node_dc_w;
-    case cost::PowerScope::NodeWall:
+    case cost::PowerScope::NodeWall: return node_wall_w;
+    // A deployment knows no site: its facility share (the PUE) is added where a site is given.
     case cost::PowerScope::Facility: return node_wall_w;
   }
   return 0.0;
