@@ -34,14 +34,8 @@ double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, co
   const ServingResult sat = offline_run(r, limits, cal, input_tokens, output_tokens, requests);
   if (!sat.feasible || sat.requests_per_s <= 0) return 0.0;
   auto meets = [&](double rate) {
-    WorkloadSpec w;
-    w.kind = ArrivalKind::Poisson;
-    w.rate_per_s = rate;
-    w.input_tokens = input_tokens;
-    w.output_tokens = output_tokens;
-    w.count = requests;
-    w.seed = seed;
-    return slo.met_by(simulate_serving({r, 1, limits}, cal, generate_requests(w)));
+    return slo.met_by(
+        simulate_serving({r, 1, limits}, cal, poisson_requests(rate, input_tokens, output_tokens, requests, seed)));
   };
   double lo = 0, hi = sat.requests_per_s;
   if (meets(hi)) return hi;
@@ -72,14 +66,8 @@ namespace {
 // Wall power of one replica carrying `rps` requests/s (Poisson, the plan's lengths and seed).
 double replica_wall_w(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, const PlanQuery& q,
                       double rps) {
-  WorkloadSpec w;
-  w.kind = ArrivalKind::Poisson;
-  w.rate_per_s = rps;
-  w.input_tokens = q.input_tokens;
-  w.output_tokens = q.output_tokens;
-  w.count = q.requests_per_trial;
-  w.seed = q.seed;
-  const ServingResult res = simulate_serving({r, 1, limits}, cal, generate_requests(w));
+  const ServingResult res = simulate_serving(
+      {r, 1, limits}, cal, poisson_requests(rps, q.input_tokens, q.output_tokens, q.requests_per_trial, q.seed));
   return res.feasible ? res.power.node_wall_w : 0.0;
 }
 
@@ -139,12 +127,16 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
       const int replicas = static_cast<int>(needed);
       const double usd_per_hour = replicas * gpus * usd_per_gpu_hour;
       const double tokens_per_s = q.load_rps * q.output_tokens;
-      const double wall_w = replicas * replica_wall_w(r, limits, cal, q, q.load_rps / replicas);
-      const double cost_key = q.minimize_energy   ? wall_w
+      // The deployment's wall power: simulated for every layout when it is the objective, else
+      // only for a layout that wins on cost.
+      auto deployment_wall_w = [&] { return replicas * replica_wall_w(r, limits, cal, q, q.load_rps / replicas); };
+      const double energy_key = q.minimize_energy ? deployment_wall_w() : 0.0;
+      const double cost_key = q.minimize_energy     ? energy_key
                               : usd_per_gpu_hour > 0 ? usd_per_hour
                                                      : static_cast<double>(replicas * gpus);
       if (cost_key >= best_cost) continue;
       best_cost = cost_key;
+      const double wall_w = q.minimize_energy ? energy_key : deployment_wall_w();
       best = {base.system.id, true, "", tp, pp, replicas, replicas * gpus, rps, usd_per_hour,
               usd_per_hour / (tokens_per_s * kSecondsPerHour) * kTokensPerMillion, wall_w / tokens_per_s, wall_w};
     }

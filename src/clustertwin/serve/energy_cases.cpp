@@ -99,12 +99,8 @@ EnergyRun EnergyValidator::simulate(const Case& c) const {
   ServingResult r;
   if (c.ttft_limit_s > 0 || c.tpot_limit_s > 0) {
     if (rate_per_replica <= 0) return {false, "no load meets the latency limits", "", {}, 0};
-    WorkloadSpec w;
-    w.kind = ArrivalKind::Poisson;
-    w.rate_per_s = rate_per_replica;
-    w.input_tokens = c.input_tokens, w.output_tokens = c.output_tokens;
-    w.count = c.requests / replicas;
-    r = simulate_serving({replica, 1, c.limits}, cat_.calibration, generate_requests(w));
+    r = simulate_serving({replica, 1, c.limits}, cat_.calibration,
+                         poisson_requests(rate_per_replica, c.input_tokens, c.output_tokens, c.requests / replicas, 1));
   } else {
     r = offline_run(replica, c.limits, cat_.calibration, c.input_tokens, c.output_tokens, per_replica);
   }
@@ -147,10 +143,10 @@ CaseResult EnergyValidator::predict(const CsvTable& table, std::size_t r) const 
   const CsvRowView row(table, r);
   try {
     const std::string metric = row.str("metric"), source = row.str("source");
-    if (metric != "avg_power_w" && metric != "energy_per_token_j" && metric != "energy_j")
-      throw Unsupported{"unknown metric '" + metric + "'"};
     if (contains(source, "Training"))
       throw Unsupported{"MLPerf Training power: training runs are not mapped onto the step simulator's power yet"};
+    if (metric == "energy_j") throw Unsupported{"energy to train: a training metric"};
+    if (metric != "avg_power_w" && metric != "energy_per_token_j") throw Unsupported{"unknown metric '" + metric + "'"};
     const auto scope = power_scope_for(row.str("power_scope"));
     if (!scope) throw Unsupported{"power scope not modelled: " + row.str("power_scope").substr(0, 60)};
     const auto system = resolve_system(row.str("gpu"), cat_.hardware);
@@ -223,7 +219,6 @@ CaseResult EnergyValidator::predict(const CsvTable& table, std::size_t r) const 
     if (cached == cache_.end()) cached = cache_.emplace(key, simulate(c)).first;
     const EnergyRun& run = cached->second;
     if (!run.feasible) return {"infeasible", run.reason, 0, "", "", {}};
-    if (metric == "energy_j") throw Unsupported{"energy to train: a training metric"};
     const double watts = run.power.watts(*scope);
     const double predicted = metric == "avg_power_w" ? watts : run.power.joules_per_output_token(*scope, run.output_tokens_per_s);
     std::string resolution = run.layout + (c.resolution.empty() ? "" : "; " + c.resolution);

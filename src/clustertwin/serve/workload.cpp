@@ -124,6 +124,18 @@ WorkloadSpec parse_workload(const std::string& text, const std::string& source, 
   return w;
 }
 
+std::vector<Request> poisson_requests(double rate_per_s, int input_tokens, int output_tokens, long long count,
+                                      std::uint64_t seed) {
+  WorkloadSpec w;
+  w.kind = ArrivalKind::Poisson;
+  w.rate_per_s = rate_per_s;
+  w.input_tokens = input_tokens;
+  w.output_tokens = output_tokens;
+  w.count = count;
+  w.seed = seed;
+  return generate_requests(w);
+}
+
 std::vector<Request> generate_requests(const WorkloadSpec& w) {
   if (w.kind == ArrivalKind::Trace) return read_trace_csv(w.trace_path);
   std::vector<Request> out;

@@ -39,6 +39,10 @@ WorkloadSpec parse_workload(const std::string& text, const std::string& source, 
 // The requests, sorted by arrival. Throws InputError when the spec cannot produce any.
 std::vector<Request> generate_requests(const WorkloadSpec& spec);
 
+// `count` Poisson arrivals at `rate_per_s` with fixed lengths (the capacity searches' load).
+std::vector<Request> poisson_requests(double rate_per_s, int input_tokens, int output_tokens, long long count,
+                                      std::uint64_t seed);
+
 // CSV with a header naming timestamp, input_tokens, output_tokens (seconds; other columns ignored).
 // A malformed line throws InputError naming the file, the line number and the field.
 std::vector<Request> read_trace_csv(const std::string& path);
