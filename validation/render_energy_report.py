@@ -115,8 +115,8 @@ def main():
         lines += table(rows, source_of, m, f"{m} by source")
         lines += table(rows, scope_of, m, f"{m} by scope")
         lines += table(rows, gpu_of, m, f"{m} by GPU")
-        lines += table(rows, lambda r: re.sub(r"-99(\.9)?$", "", r["benchmark"]) + " / " + r["model"].split("/")[-1][:28],
-                       m, f"{m} by benchmark")
+        lines += table(rows, lambda r: re.sub(r"-99(\.9)?$", "", r["benchmark"]) + " / " +
+                       re.sub(r"\s*\(.*\)\s*$", "", r["model"]).split("/")[-1][:28], m, f"{m} by benchmark")
     if po:
         lines += ["## J/token: end to end against the power model alone", "",
                   "End to end divides simulated power by simulated throughput, so a throughput error enters in full;",
