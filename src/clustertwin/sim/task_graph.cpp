@@ -1,25 +1,34 @@
 #include "clustertwin/sim/task_graph.hpp"
 
 #include <algorithm>
-#include <queue>
 #include <stdexcept>
 
 namespace ct::sim {
 
 StreamId TaskGraph::add_stream(std::string name) {
   stream_names_.push_back(std::move(name));
-  stream_tasks_.emplace_back();
+  if (stream_tasks_.size() < stream_names_.size()) stream_tasks_.emplace_back();
   return static_cast<StreamId>(stream_names_.size() - 1);
+}
+
+void TaskGraph::clear() {
+  tasks_.clear();
+  edges_.clear();
+  names_.clear();
+  stream_names_.clear();
+  for (auto& order : stream_tasks_) order.clear();
+  dep_offsets_.clear();
+  out_offsets_.clear();
 }
 
 TaskId TaskGraph::add_task(const std::string& name, StreamId stream, double duration_s,
                            std::initializer_list<Dependency> deps, std::int32_t tag) {
-  return add_task(name, stream, duration_s, std::vector<Dependency>(deps), tag);
+  return add_task(name, stream, duration_s, std::span<const Dependency>(deps.begin(), deps.size()), tag);
 }
 
 TaskId TaskGraph::add_task(const std::string& name, StreamId stream, double duration_s,
-                           const std::vector<Dependency>& deps, std::int32_t tag) {
-  if (stream < 0 || stream >= static_cast<StreamId>(stream_tasks_.size()))
+                           std::span<const Dependency> deps, std::int32_t tag) {
+  if (stream < 0 || stream >= static_cast<StreamId>(stream_names_.size()))
     throw std::logic_error("TaskGraph: unknown stream for task " + name);
   if (duration_s < 0) throw std::logic_error("TaskGraph: negative duration for task " + name);
   Task t;
@@ -65,105 +74,79 @@ void TaskGraph::build_adjacency() {
   }
   dep_list_.resize(edges_.size());
   out_list_.resize(edges_.size());
-  std::vector<std::int32_t> dep_fill(dep_offsets_.begin(), dep_offsets_.end() - 1);
-  std::vector<std::int32_t> out_fill(out_offsets_.begin(), out_offsets_.end() - 1);
+  std::vector<std::int32_t>& dep_fill = waits_;  // (run()'s buffers, free until it starts)
+  std::vector<std::int32_t>& out_fill = work_;
+  dep_fill.assign(dep_offsets_.begin(), dep_offsets_.end() - 1);
+  out_fill.assign(out_offsets_.begin(), out_offsets_.end() - 1);
   for (const Edge& e : edges_) {
     dep_list_[dep_fill[e.to]++] = e.dep;
     out_list_[out_fill[e.dep.task]++] = {e.to, e.dep.kind};
   }
 }
 
-namespace {
-
-// The event loop: completion events in a min-heap keyed by (time, sequence), so equal times
-// resolve in a fixed order and runs are deterministic.
-struct Event {
-  double time_s;
-  std::uint64_t seq;
-  TaskId task;
-  bool operator>(const Event& o) const { return time_s != o.time_s ? time_s > o.time_s : seq > o.seq; }
-};
-
-}  // namespace
-
+// The event simulation of in-order streams is a longest-path computation: a task starts when its
+// stream's previous task has finished and its start dependencies are met, and finishes at its
+// start plus its duration or when its finish-to-finish dependencies finish, whichever is later.
+// Each task is two nodes (start, finish) of that DAG, settled in topological order (Kahn), so
+// no event heap is needed and equal inputs give the same times in any order. A cycle through
+// dependencies and stream order is a deadlock.
 double TaskGraph::run() {
   build_adjacency();
   const std::size_t n = tasks_.size();
-  std::vector<std::int32_t> start_waits(n, 0), finish_waits(n, 0);
+  std::vector<std::int32_t>& waits = waits_;
+  std::vector<double>& ready = ready_;
+  std::vector<TaskId>& next_on_stream = next_on_stream_;
+  waits.assign(2 * n, 0);
+  ready.assign(2 * n, 0.0);
+  next_on_stream.assign(n, -1);
+  for (std::size_t s = 0; s < stream_names_.size(); ++s)
+    for (std::size_t k = 0; k + 1 < stream_tasks_[s].size(); ++k) {
+      next_on_stream[stream_tasks_[s][k]] = stream_tasks_[s][k + 1];
+      ++waits[2 * stream_tasks_[s][k + 1]];
+    }
   for (std::size_t i = 0; i < n; ++i) {
     tasks_[i].start_s = tasks_[i].end_s = -1;
-    for (const Dependency& d : deps(static_cast<TaskId>(i)))
-      (d.kind == DepKind::FinishToFinish ? finish_waits : start_waits)[i]++;
+    ++waits[2 * i + 1];  // a task finishes after it starts
+    for (const Dependency& d : deps(static_cast<TaskId>(i))) ++waits[2 * i + (d.kind == DepKind::FinishToFinish ? 1 : 0)];
   }
-  std::vector<std::size_t> head(stream_tasks_.size(), 0);
-  std::vector<char> busy(stream_tasks_.size(), 0), awaiting_ff(n, 0);
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> heap;
-  std::uint64_t seq = 0;
-  std::size_t done = 0;
-  double now = 0;
-
-  // Explicit work list instead of recursion: tasks whose start or finish may now happen.
-  std::vector<TaskId> to_start;
-  std::vector<TaskId> to_finish;
-  auto try_start = [&](TaskId id) {
-    const Task& t = tasks_[id];
-    const auto& order = stream_tasks_[t.stream];
-    if (busy[t.stream] || head[t.stream] >= order.size() || order[head[t.stream]] != id || start_waits[id] > 0) return;
-    busy[t.stream] = 1;
-    tasks_[id].start_s = now;
-    heap.push({now + t.duration_s, seq++, id});
-    for (std::int32_t k = out_offsets_[id]; k < out_offsets_[id + 1]; ++k)
-      if (out_list_[k].second == DepKind::StartToStart && --start_waits[out_list_[k].first] == 0)
-        to_start.push_back(out_list_[k].first);
+  std::vector<std::int32_t>& work = work_;
+  work.clear();
+  for (std::size_t v = 0; v < 2 * n; ++v)
+    if (waits[v] == 0) work.push_back(static_cast<std::int32_t>(v));
+  auto reach = [&](std::int32_t v, double t) {
+    ready[v] = std::max(ready[v], t);
+    if (--waits[v] == 0) work.push_back(v);
   };
-  auto finish = [&](TaskId id) {
+  std::size_t settled = 0;
+  double last = 0;
+  while (!work.empty()) {
+    const std::int32_t v = work.back();
+    work.pop_back();
+    ++settled;
+    const TaskId id = v / 2;
     Task& t = tasks_[id];
-    t.end_s = now;
-    ++done;
-    busy[t.stream] = 0;
-    ++head[t.stream];
-    for (std::int32_t k = out_offsets_[id]; k < out_offsets_[id + 1]; ++k) {
-      const auto [dep, kind] = out_list_[k];
-      if (kind == DepKind::FinishToStart) {
-        if (--start_waits[dep] == 0) to_start.push_back(dep);
-      } else if (kind == DepKind::FinishToFinish) {
-        if (--finish_waits[dep] == 0 && awaiting_ff[dep]) to_finish.push_back(dep);
-      }
-    }
-    const auto& order = stream_tasks_[t.stream];
-    if (head[t.stream] < order.size()) to_start.push_back(order[head[t.stream]]);
-  };
-  auto drain = [&] {
-    while (!to_start.empty() || !to_finish.empty()) {
-      if (!to_finish.empty()) {
-        const TaskId id = to_finish.back();
-        to_finish.pop_back();
-        finish(id);
-      } else {
-        const TaskId id = to_start.back();
-        to_start.pop_back();
-        try_start(id);
-      }
-    }
-  };
-  for (const auto& order : stream_tasks_)
-    if (!order.empty()) to_start.push_back(order.front());
-  // Streams start in order of their ids, as the generic engine did.
-  std::reverse(to_start.begin(), to_start.end());
-  drain();
-  while (!heap.empty()) {
-    const Event ev = heap.top();
-    heap.pop();
-    now = ev.time_s;
-    if (finish_waits[ev.task] > 0) {
-      awaiting_ff[ev.task] = 1;
+    if (v % 2 == 0) {
+      t.start_s = ready[v];
+      reach(v + 1, t.start_s + t.duration_s);
+      for (std::int32_t k = out_offsets_[id]; k < out_offsets_[id + 1]; ++k)
+        if (out_list_[k].second == DepKind::StartToStart) reach(2 * out_list_[k].first, t.start_s);
     } else {
-      finish(ev.task);
+      t.end_s = ready[v];
+      last = std::max(last, t.end_s);
+      for (std::int32_t k = out_offsets_[id]; k < out_offsets_[id + 1]; ++k) {
+        const auto [dep, kind] = out_list_[k];
+        if (kind == DepKind::FinishToStart) reach(2 * dep, t.end_s);
+        else if (kind == DepKind::FinishToFinish) reach(2 * dep + 1, t.end_s);
+      }
+      if (next_on_stream[id] >= 0) reach(2 * next_on_stream[id], t.end_s);
     }
-    drain();
   }
-  if (done != n) throw std::logic_error("TaskGraph: deadlock, " + std::to_string(n - done) + " tasks never ran");
-  return now;
+  if (settled != 2 * n) {
+    std::size_t unfinished = 0;
+    for (std::size_t i = 0; i < n; ++i) unfinished += waits[2 * i + 1] > 0;
+    throw std::logic_error("TaskGraph: deadlock, " + std::to_string(unfinished) + " tasks never ran");
+  }
+  return last;
 }
 
 }  // namespace ct::sim

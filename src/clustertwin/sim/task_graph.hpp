@@ -41,7 +41,7 @@ class TaskGraph {
   StreamId add_stream(std::string name);
   TaskId add_task(const std::string& name, StreamId stream, double duration_s, std::initializer_list<Dependency> deps = {},
                   std::int32_t tag = 0);
-  TaskId add_task(const std::string& name, StreamId stream, double duration_s, const std::vector<Dependency>& deps,
+  TaskId add_task(const std::string& name, StreamId stream, double duration_s, std::span<const Dependency> deps,
                   std::int32_t tag = 0);
   void add_dependency(TaskId task, Dependency dep);
 
@@ -56,6 +56,8 @@ class TaskGraph {
   const std::vector<std::string>& stream_names() const { return stream_names_; }
   const std::vector<TaskId>& stream_tasks(StreamId s) const { return stream_tasks_[s]; }  // in stream order
   std::size_t size() const { return tasks_.size(); }
+  // Empties the graph but keeps its memory, so a graph rebuilt step after step allocates nothing.
+  void clear();
   void reserve(std::size_t n) {
     tasks_.reserve(n);
     edges_.reserve(2 * n);
@@ -76,7 +78,11 @@ class TaskGraph {
   std::vector<std::pair<TaskId, DepKind>> out_list_;
   std::vector<std::string> names_;
   std::vector<std::string> stream_names_;
-  std::vector<std::vector<TaskId>> stream_tasks_;
+  std::vector<std::vector<TaskId>> stream_tasks_;  // the first stream_names_.size() are in use
+  // run()'s working memory: waits and ready time of each task's start and finish node.
+  std::vector<std::int32_t> waits_, work_;
+  std::vector<double> ready_;
+  std::vector<TaskId> next_on_stream_;
 };
 
 }  // namespace ct::sim

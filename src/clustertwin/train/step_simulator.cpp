@@ -36,8 +36,11 @@ struct StageTasks {
 
 class StepBuilder {
  public:
-  StepBuilder(const TrainScenario& s, const Calibration& cal, TrainResult& r, bool names)
-      : s_(s), cal_(cal), r_(r), l_(s.layout), P_(l_.pp), V_(l_.vp), M_(l_.microbatches()), names_(names) {}
+  // Tasks go into `graph`; names only when `names` (a timeline is kept).
+  StepBuilder(const TrainScenario& s, const Calibration& cal, TrainResult& r, sim::TaskGraph& graph, bool names)
+      : s_(s), cal_(cal), r_(r), G_(graph), l_(s.layout), P_(l_.pp), V_(l_.vp), M_(l_.microbatches()), names_(names) {}
+
+  sim::TaskGraph& graph() const { return G_; }
 
   void build_chunks() {
     const ModelSpec& m = s_.model;
@@ -77,8 +80,8 @@ class StepBuilder {
   }
 
   void build_graph() {
-    sim::TaskGraph& G = r_.graph;
-    G = sim::TaskGraph();
+    sim::TaskGraph& G = G_;
+    G.clear();
     G.reserve(static_cast<std::size_t>(P_) * V_ * M_ * 6 + 16);
     streams_.resize(P_);
     for (int st = 0; st < P_; ++st) {
@@ -264,14 +267,14 @@ class StepBuilder {
   // A bucketed collective: the first (or last) bucket alone, the rest overlapped with compute.
   std::pair<TaskId, TaskId> bucketed(const std::string& name, sim::StreamId stream, double total_s, double frac,
                                      std::int32_t tag) {
-    sim::TaskGraph& G = r_.graph;
+    sim::TaskGraph& G = G_;
     const TaskId a = G.add_task(name + " (first bucket)", stream, total_s * frac, {}, tag);
     const TaskId b = G.add_task(name, stream, total_s * (1 - frac), {}, tag);
     return {a, b};
   }
 
   void add_stage_tasks(int st, const std::vector<ScheduleEntry>& order) {
-    sim::TaskGraph& G = r_.graph;
+    sim::TaskGraph& G = G_;
     const StageTasks& S = streams_[st];
     const bool zero3 = l_.sharding == DpSharding::Zero3;
     const double act_bytes = static_cast<double>(l_.micro_batch) * l_.seq_len / l_.cp * s_.model.hidden * 2.0 / l_.tp;
@@ -296,7 +299,8 @@ class StepBuilder {
       const ScheduleEntry& e = order[k];
       const ChunkCost& cc = costs_[st * V_ + e.chunk];
       const int g = e.chunk * P_ + st;
-      std::vector<sim::Dependency> deps;
+      std::vector<sim::Dependency>& deps = deps_scratch_;
+      deps.clear();
       std::pair<TaskId, TaskId> gather{-1, -1};
       if (zero3 && cc.gather_s > 0) {
         gather = bucketed(label("{} all-gather c{} mb{}", e.forward ? "fwd" : "bwd", e.chunk, e.microbatch),
@@ -310,7 +314,7 @@ class StepBuilder {
         deps.push_back({gather.second, DepKind::FinishToFinish});
       }
       const std::string name = label("{} c{} mb{}", e.forward ? "F" : "B", e.chunk, e.microbatch);
-      const TaskId t = G.add_task(name, S.compute, e.forward ? cc.fwd_s : cc.bwd_s, std::move(deps),
+      const TaskId t = G.add_task(name, S.compute, e.forward ? cc.fwd_s : cc.bwd_s, deps,
                                   e.forward ? kTagForward : kTagBackward);
       (e.forward ? fwd_ : bwd_)[idx(st, e.chunk, e.microbatch)] = t;
       prev_compute = t;
@@ -334,7 +338,7 @@ class StepBuilder {
   // Gradient reduction of a backward pass: the bulk overlaps the pass (buckets are reduced as
   // they fill), the last bucket only after it.
   void add_gradient_reduction(int st, const ScheduleEntry& e, TaskId bwd) {
-    sim::TaskGraph& G = r_.graph;
+    sim::TaskGraph& G = G_;
     const ChunkCost& cc = costs_[st * V_ + e.chunk];
     if (cc.reduce_s <= 0 && cc.replica_reduce_s <= 0) return;
     const StageTasks& S = streams_[st];
@@ -350,7 +354,7 @@ class StepBuilder {
   }
 
   void add_pipeline_deps(int st) {
-    sim::TaskGraph& G = r_.graph;
+    sim::TaskGraph& G = G_;
     for (int c = 0; c < V_; ++c)
       for (int i = 0; i < M_; ++i) {
         const int g = c * P_ + st;
@@ -368,17 +372,19 @@ class StepBuilder {
   const TrainScenario& s_;
   const Calibration& cal_;
   TrainResult& r_;
+  sim::TaskGraph& G_;
   const ParallelLayout& l_;
   const int P_, V_, M_;
   const bool names_;  // task names are only needed for the trace
   std::vector<ChunkCost> costs_;
   std::vector<StageTasks> streams_;
   std::vector<TaskId> fwd_, bwd_, send_fwd_, send_bwd_, reduce_tails_;
+  std::vector<sim::Dependency> deps_scratch_;  // one compute task's dependencies, reused
 };
 
 // Splits each stage's compute-stream time into its causes; the parts sum to the step time.
 TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st, double step_s) {
-  const sim::TaskGraph& G = r.graph;
+  const sim::TaskGraph& G = b.graph();
   const auto& costs = b.costs();
   const int V = r.scenario.layout.vp;
   TimeBreakdown tb;
@@ -520,13 +526,15 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
     r.layers = compute_layer_costs(s.model, ctx);
   }
 
-  StepBuilder b(s, cal, r, opt.keep_timeline);
+  // Without a timeline the graph is scratch: one per thread, emptied and refilled step after step.
+  static thread_local sim::TaskGraph scratch;
+  StepBuilder b(s, cal, r, opt.keep_timeline ? r.graph : scratch, opt.keep_timeline);
   b.build_chunks();
   r.lower_bound_s = b.lower_bound_s() + s.profile.step_overhead_s;
   r.busiest_stage_microbatch_s = b.busiest_stage_microbatch_s();
   if (opt.timing) {
     b.build_graph();
-    r.step_time_s = r.graph.run() + s.profile.step_overhead_s;
+    r.step_time_s = b.graph().run() + s.profile.step_overhead_s;
     fill_throughput(r);
   }
 
@@ -622,7 +630,6 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
     r.infeasible_reason = fmt::format("offloaded optimizer state and activations need {:.1f} GB of host memory per GPU, {} has {:.1f} GB",
                                       host_peak / units::kGB, s.system.id, s.system.host_memory_bytes_per_gpu / units::kGB);
   }
-  if (!opt.keep_timeline) r.graph = sim::TaskGraph();
   return r;
 }
 
