@@ -168,6 +168,9 @@ class Simulator {
   int pending_ = 0, running_ = 0;
   long long progress_ = 0;  // arrivals, finishes and rejections so far (the stall detector's clock)
   bool dirty_ = false;
+  // Counts starts and releases: queue keys computed at an older version are stale.
+  std::uint64_t state_version_ = 0;
+  static constexpr std::uint64_t kStale = ~std::uint64_t{0};
 };
 
 void Simulator::build_pool_masks() {
@@ -284,6 +287,7 @@ void Simulator::release(int j, double now) {
   if (r.run_class <= kPartnerInQuota) tenant_quota_gpus_[t] -= whole_gpus(j);
   ++r.epoch;
   --running_;
+  ++state_version_;
   dirty_ = true;
 }
 
@@ -456,6 +460,7 @@ void Simulator::commit(int j, int pool, Allocation alloc, double now) {
   queues_[job.tenant].erase({r.queue_order, j});
   --pending_;
   ++running_;
+  ++state_version_;
   ++result_.placements;
   events_.push(now + r.remaining_s, EventKind::finish, j, r.epoch);
 }
@@ -577,20 +582,25 @@ void Simulator::schedule_pass(double now) {
   if (opt_.policy == Policy::slurm_multifactor) update_fairshare_factors(now);
   std::vector<std::set<QueueKey>::iterator> cursor(queues_.size());
   for (std::size_t t = 0; t < queues_.size(); ++t) cursor[t] = queues_[t].begin();
+  // Each tenant's next key, kept until its cursor moves or a start or release changes the shares
+  // and quotas keys depend on (most of a blocked pass starts nothing).
+  using Key = std::tuple<int, double, double, int>;
+  std::vector<Key> key(queues_.size());
+  std::vector<std::uint64_t> key_version(queues_.size(), kStale);
   bool blocked = false;
   Reservation reservation;
   int examined_behind_head = 0;
   while (true) {
     int pick = -1;
-    std::tuple<int, double, double, int> best;
     for (std::size_t t = 0; t < queues_.size(); ++t) {
       if (cursor[t] == queues_[t].end()) continue;
-      const auto key = queue_key(cursor[t]->second);
-      if (pick < 0 || key < best) pick = static_cast<int>(t), best = key;
+      if (key_version[t] != state_version_) key[t] = queue_key(cursor[t]->second), key_version[t] = state_version_;
+      if (pick < 0 || key[t] < key[pick]) pick = static_cast<int>(t);
     }
     if (pick < 0) return;
     const int j = cursor[pick]->second;
     const auto next = std::next(cursor[pick]);  // commit() erases the current entry
+    key_version[pick] = kStale;
     if (!blocked) {
       const bool started = try_start(j, now, [](int) { return true; }) || (preempts(opt_.policy) && try_preempt_for(j, now));
       cursor[pick] = next;
