@@ -18,7 +18,7 @@ void BM_ServeMillionRequests64Gpus(benchmark::State& state) {
   const EngineLimits limits = EngineLimits::from(load_serving_calibration(data_dir()));
   Deployment d{{cat.model("llama3-70b"), cat.hardware.system("dgx-h100"), 8, 1, Precision::FP8, 1.0}, 8, limits};
   constexpr int kInput = 512, kOutput = 128;
-  const double saturated_rps = offline_run(d.replica, limits, cat.calibration, kInput, kOutput, 4000).requests_per_s;
+  const double saturated_rps = offline_run(d.replica, limits, cat.calibration, LengthMix::fixed(kInput, kOutput), 4000).requests_per_s;
   WorkloadSpec w;
   w.kind = ArrivalKind::Poisson;
   w.rate_per_s = 0.85 * saturated_rps * d.replicas;

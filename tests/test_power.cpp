@@ -114,8 +114,8 @@ TEST(ServingEnergy, JoulesPerTokenFallWithBatchWhilePowerRises) {
   serve::ReplicaSpec r{cat.model("llama3.1-8b"), cat.hardware.system("dgx-h100"), 1, 1, Precision::BF16, 2.0};
   serve::EngineLimits small = serve::EngineLimits::from(sc), large = small;
   small.max_batch_size = 8, large.max_batch_size = 512;
-  const auto a = serve::offline_run(r, small, cat.calibration, 250, 400, 200);
-  const auto b = serve::offline_run(r, large, cat.calibration, 250, 400, 3000);
+  const auto a = serve::offline_run(r, small, cat.calibration, serve::LengthMix::fixed(250, 400), 200);
+  const auto b = serve::offline_run(r, large, cat.calibration, serve::LengthMix::fixed(250, 400), 3000);
   ASSERT_TRUE(a.feasible && b.feasible);
   const double ja = a.power.joules_per_output_token(cost::PowerScope::Gpu, a.output_tokens_per_s);
   const double jb = b.power.joules_per_output_token(cost::PowerScope::Gpu, b.output_tokens_per_s);

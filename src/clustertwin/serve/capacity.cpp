@@ -22,20 +22,18 @@ bool Slo::met_by(const ServingResult& r) const {
   return (ttft_p99_s <= 0 || r.ttft_s.p99 <= ttft_p99_s) && (tpot_p99_s <= 0 || r.tpot_s.p99 <= tpot_p99_s);
 }
 
-ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
-                          int output_tokens, long long requests) {
-  const std::vector<Request> reqs(static_cast<std::size_t>(std::max(1LL, requests)),
-                                  Request{0.0, input_tokens, output_tokens});
-  return simulate_serving({r, 1, limits}, cal, reqs);
+ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal,
+                          const LengthMix& lengths, long long requests) {
+  return simulate_serving({r, 1, limits}, cal, offline_requests(lengths, requests));
 }
 
-double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
-                            int output_tokens, const Slo& slo, long long requests, std::uint64_t seed) {
-  const ServingResult sat = offline_run(r, limits, cal, input_tokens, output_tokens, requests);
+double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal,
+                            const LengthMix& lengths, const Slo& slo, long long requests, std::uint64_t seed) {
+  const ServingResult sat = offline_run(r, limits, cal, lengths, requests);
   if (!sat.feasible || sat.requests_per_s <= 0) return 0.0;
   auto meets = [&](double rate) {
     return slo.met_by(
-        simulate_serving({r, 1, limits}, cal, poisson_requests(rate, input_tokens, output_tokens, requests, seed)));
+        simulate_serving({r, 1, limits}, cal, poisson_requests(rate, lengths, requests, seed)));
   };
   double lo = 0, hi = sat.requests_per_s;
   if (meets(hi)) return hi;
@@ -67,7 +65,8 @@ namespace {
 double replica_wall_w(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, const PlanQuery& q,
                       double rps) {
   const ServingResult res = simulate_serving(
-      {r, 1, limits}, cal, poisson_requests(rps, q.input_tokens, q.output_tokens, q.requests_per_trial, q.seed));
+      {r, 1, limits}, cal,
+      poisson_requests(rps, LengthMix::fixed(q.input_tokens, q.output_tokens), q.requests_per_trial, q.seed));
   return res.feasible ? res.power.node_wall_w : 0.0;
 }
 
@@ -89,11 +88,10 @@ CapacityAnswer best_throughput(const ReplicaSpec& base, const CapacityQuery& q, 
     const long long per_replica = (q.requests + replicas - 1) / replicas;
     double rps = 0;
     if (slo.latency_bound())
-      rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, slo, per_replica, q.seed);
+      rps = max_rate_meeting_slo(r, limits, cal, q.lengths, slo, per_replica, q.seed);
     else
-      rps = offline_run(r, limits, cal, q.input_tokens, q.output_tokens,
-                        std::max(per_replica, q.min_requests_per_replica)).requests_per_s;
-    const double per_gpu = rps * q.output_tokens / (tp * pp);
+      rps = offline_run(r, limits, cal, q.lengths, std::max(per_replica, q.min_requests_per_replica)).requests_per_s;
+    const double per_gpu = rps * q.lengths.mean_output() / (tp * pp);
     if (per_gpu > best.output_tokens_per_s_per_gpu) best = {true, "", tp, pp, replicas, per_gpu, rps};
   }
   if (best.feasible) return best;
@@ -115,7 +113,7 @@ PlanOption plan_system(const ReplicaSpec& base, const PlanQuery& q, const Calibr
       r.tp = tp, r.pp = pp;
       if (!plan_memory(r, limits, cal.memory).fits) continue;
       any_fit = true;
-      const double rps = max_rate_meeting_slo(r, limits, cal, q.input_tokens, q.output_tokens, q.slo,
+      const double rps = max_rate_meeting_slo(r, limits, cal, LengthMix::fixed(q.input_tokens, q.output_tokens), q.slo,
                                               q.requests_per_trial, q.seed);
       if (rps <= 0) continue;
       // Counted in double first: a huge load over a slow replica must not wrap to negative replicas.

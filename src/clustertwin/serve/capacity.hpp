@@ -21,7 +21,7 @@ struct Slo {
 struct CapacityQuery {
   int gpus = 1;
   int tp = 0, pp = 0;  // 0 = search
-  int input_tokens = 0, output_tokens = 0;
+  LengthMix lengths = LengthMix::fixed(1, 1);
   long long requests = 1000;  // simulated requests (all replicas together)
   long long min_requests_per_replica = 0;  // saturated runs: at least this many per replica (steady state)
   double ttft_limit_s = 0, tpot_limit_s = 0;
@@ -37,13 +37,13 @@ struct CapacityAnswer {
 };
 
 // Saturated throughput of one replica fed `requests` all at t = 0.
-ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
-                          int output_tokens, long long requests);
+ServingResult offline_run(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal,
+                          const LengthMix& lengths, long long requests);
 
 // Highest Poisson arrival rate (requests/s) one replica sustains with the SLO met, by bisection
 // between 0 and its saturated rate; 0 when even a trickle misses the SLO.
-double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal, int input_tokens,
-                            int output_tokens, const Slo& slo, long long requests, std::uint64_t seed);
+double max_rate_meeting_slo(const ReplicaSpec& r, const EngineLimits& limits, const Calibration& cal,
+                            const LengthMix& lengths, const Slo& slo, long long requests, std::uint64_t seed);
 
 // Layouts tried when the query leaves TP/PP open: TP powers of two up to `max_tp` (one node: its
 // NVLink domain, or all its GPUs over PCIe) that divide the GPUs, PP 1 first, deeper pipelines

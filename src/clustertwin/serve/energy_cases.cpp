@@ -71,7 +71,7 @@ struct EnergyValidator::Case {
   ReplicaSpec replica;  // tp 0: the best layout, as the inference validation searches it
   EngineLimits limits;
   int gpus = 0;
-  int input_tokens = 0, output_tokens = 0;
+  LengthMix lengths = LengthMix::fixed(1, 1);
   long long requests = 0;                     // all replicas together
   double ttft_limit_s = 0, tpot_limit_s = 0;  // Server: the load is the highest meeting them
   std::string resolution;
@@ -84,7 +84,7 @@ EnergyRun EnergyValidator::simulate(const Case& c) const {
   if (replica.tp == 0) {
     CapacityQuery q;
     q.gpus = c.gpus;
-    q.input_tokens = c.input_tokens, q.output_tokens = c.output_tokens;
+    q.lengths = c.lengths;
     q.requests = c.requests;
     q.min_requests_per_replica = mlperf_.offline_min_requests_per_replica;
     q.ttft_limit_s = c.ttft_limit_s, q.tpot_limit_s = c.tpot_limit_s;
@@ -100,9 +100,9 @@ EnergyRun EnergyValidator::simulate(const Case& c) const {
   if (c.ttft_limit_s > 0 || c.tpot_limit_s > 0) {
     if (rate_per_replica <= 0) return {false, "no load meets the latency limits", "", {}, 0};
     r = simulate_serving({replica, 1, c.limits}, cat_.calibration,
-                         poisson_requests(rate_per_replica, c.input_tokens, c.output_tokens, c.requests / replicas, 1));
+                         poisson_requests(rate_per_replica, c.lengths, c.requests / replicas, 1));
   } else {
-    r = offline_run(replica, c.limits, cat_.calibration, c.input_tokens, c.output_tokens, per_replica);
+    r = offline_run(replica, c.limits, cat_.calibration, c.lengths, per_replica);
   }
   if (!r.feasible) return {false, r.reason, "", {}, 0};
   out.feasible = true;
@@ -173,8 +173,7 @@ CaseResult EnergyValidator::predict(const CsvTable& table, std::size_t r) const 
       const auto tp = integer_after(notes, "TP"), ep = integer_after(notes, "EP");
       if (in == tables_.ml_energy_input_tokens.end() || !batch || !out || !tp)
         throw Unsupported{"ML.ENERGY task, batch cap, output length or TP not stated"};
-      c.input_tokens = static_cast<int>(std::lround(in->second));
-      c.output_tokens = *out;
+      c.lengths = LengthMix::fixed(static_cast<int>(std::lround(in->second)), *out);
       c.limits.max_batch_size = *batch;
       c.replica.tp = *tp * ep.value_or(1);  // the engine shards experts over TP (engine_parallelism)
       c.requests = std::max<long long>(tables_.offline_requests, 4LL * *batch);
@@ -188,8 +187,7 @@ CaseResult EnergyValidator::predict(const CsvTable& table, std::size_t r) const 
       const auto p = inference_precision_for("", sys.gpu.arch);
       if (!p) throw Unsupported{"no MLPerf weight format for " + sys.gpu.arch};
       precision = *p;
-      c.input_tokens = static_cast<int>(std::lround(bench->second.input_tokens));
-      c.output_tokens = static_cast<int>(std::lround(bench->second.output_tokens));
+      c.lengths = bench->second.lengths;
       c.requests = std::max<long long>(bench->second.samples, mlperf_.offline_min_requests_per_replica);
       if (row.str("scenario") == "Server") {
         c.ttft_limit_s = bench->second.server_ttft_s;
@@ -212,8 +210,8 @@ CaseResult EnergyValidator::predict(const CsvTable& table, std::size_t r) const 
     c.replica.weights = precision;
     c.replica.kv_element_bytes = precision == Precision::BF16 ? 2.0 : 1.0;
 
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, sys.id, to_string(precision), c.gpus,
-                                        c.replica.tp, c.replica.power_limit_w, c.input_tokens, c.output_tokens,
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, sys.id, to_string(precision), c.gpus,
+                                        c.replica.tp, c.replica.power_limit_w, c.lengths.key(),
                                         c.limits.max_batch_size, c.ttft_limit_s);
     auto cached = cache_.find(key);
     if (cached == cache_.end()) cached = cache_.emplace(key, simulate(c)).first;

@@ -75,6 +75,13 @@ ValidationTables load_validation_tables(const std::string& data_dir) {
     b.server_tpot_s = yaml_number(kv.second, "server_tpot_ms", file, at) * 1e-3;
     b.interactive_ttft_s = yaml_number(kv.second, "interactive_ttft_ms", file, at) * 1e-3;
     b.interactive_tpot_s = yaml_number(kv.second, "interactive_tpot_ms", file, at) * 1e-3;
+    b.lengths = LengthMix::fixed(static_cast<int>(std::lround(b.input_tokens)), static_cast<int>(std::lround(b.output_tokens)));
+    if (const YAML::Node f = kv.second["lengths"]) {
+      // The sample's outputs are the dataset's reference answers; the served model's mean
+      // (output_tokens) is what the benchmark measures.
+      b.lengths = read_length_mix(data_dir + "/" + f.as<std::string>(), b.output_tokens);
+      b.input_tokens = b.lengths.mean_input();
+    }
     t.mlperf[id] = b;
   }
   return t;
@@ -139,11 +146,10 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
     }
     const auto in = row.integer("input_len"), out = row.integer("output_len");
     if (in && out) {
-      q.input_tokens = *in, q.output_tokens = *out;
+      q.lengths = LengthMix::fixed(*in, *out);
       q.requests = tables_.trtllm_bench_requests;
     } else if (bench) {
-      q.input_tokens = static_cast<int>(std::lround(bench->input_tokens));
-      q.output_tokens = static_cast<int>(std::lround(bench->output_tokens));
+      q.lengths = bench->lengths;
       q.requests = bench->samples;
       q.min_requests_per_replica = tables_.offline_min_requests_per_replica;
     } else {
@@ -160,8 +166,8 @@ InferenceCaseResult InferenceValidator::predict(const CsvTable& table, std::size
 
     if (q.ttft_limit_s > 0) q.requests = std::min(q.requests, q.gpus * tables_.server_trial_requests_per_gpu);
     // Rows of one run (system and per-GPU throughput) share one simulation.
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, system->id,
-                                        to_string(*precision), q.gpus, q.tp, q.pp, q.input_tokens, q.output_tokens,
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", *model_id, system->id,
+                                        to_string(*precision), q.gpus, q.tp, q.pp, q.lengths.key(),
                                         q.requests, q.min_requests_per_replica, q.ttft_limit_s, q.tpot_limit_s);
     auto cached = cache_.find(key);
     if (cached == cache_.end()) {

@@ -11,6 +11,7 @@
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/serve/capacity.hpp"
 #include "clustertwin/serve/serving_calibration.hpp"
+#include "clustertwin/serve/workload.hpp"
 #include "clustertwin/validate/case_runner.hpp"
 
 namespace ct::serve {
@@ -24,6 +25,9 @@ std::optional<Precision> inference_precision_for(const std::string& precision_co
 
 struct MlperfBenchmark {
   double input_tokens = 0, output_tokens = 0;
+  // The dataset's request lengths: a sample of its (input, output) pairs where the data folder has
+  // one (`lengths:`), else the means as fixed lengths.
+  LengthMix lengths = LengthMix::fixed(1, 1);
   long long samples = 0;
   double server_ttft_s = 0, server_tpot_s = 0, interactive_ttft_s = 0, interactive_tpot_s = 0;
 };

@@ -9,7 +9,9 @@
 #include <map>
 #include <numbers>
 #include <sstream>
+#include <tuple>
 
+#include "clustertwin/core/atomic_file.hpp"
 #include "clustertwin/core/csv.hpp"
 #include "clustertwin/core/error.hpp"
 #include "clustertwin/core/number_check.hpp"
@@ -124,16 +126,61 @@ WorkloadSpec parse_workload(const std::string& text, const std::string& source, 
   return w;
 }
 
-std::vector<Request> poisson_requests(double rate_per_s, int input_tokens, int output_tokens, long long count,
-                                      std::uint64_t seed) {
+double LengthMix::mean_input() const {
+  double sum = 0;
+  for (const auto& [in, out] : pairs) sum += in;
+  return sum / static_cast<double>(pairs.size());
+}
+
+double LengthMix::mean_output() const {
+  double sum = 0;
+  for (const auto& [in, out] : pairs) sum += out;
+  return sum / static_cast<double>(pairs.size());
+}
+
+std::string LengthMix::key() const {
+  if (pairs.size() == 1) return fmt::format("{}/{}", pairs[0].first, pairs[0].second);
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the pairs
+  for (const auto& [in, out] : pairs)
+    for (int v : {in, out}) h = (h ^ static_cast<std::uint32_t>(v)) * 1099511628211ull;
+  return fmt::format("mix{}:{:x}", pairs.size(), h);
+}
+
+std::vector<Request> poisson_requests(double rate_per_s, const LengthMix& lengths, long long count, std::uint64_t seed) {
   WorkloadSpec w;
   w.kind = ArrivalKind::Poisson;
   w.rate_per_s = rate_per_s;
-  w.input_tokens = input_tokens;
-  w.output_tokens = output_tokens;
+  w.input_tokens = lengths.pairs.front().first;
+  w.output_tokens = lengths.pairs.front().second;
   w.count = count;
   w.seed = seed;
-  return generate_requests(w);
+  std::vector<Request> out = generate_requests(w);
+  for (std::size_t i = 0; i < out.size(); ++i) std::tie(out[i].input_tokens, out[i].output_tokens) = lengths.of_request(i);
+  return out;
+}
+
+std::vector<Request> offline_requests(const LengthMix& lengths, long long count) {
+  std::vector<Request> out(static_cast<std::size_t>(std::max(1LL, count)));
+  for (std::size_t i = 0; i < out.size(); ++i) std::tie(out[i].input_tokens, out[i].output_tokens) = lengths.of_request(i);
+  return out;
+}
+
+LengthMix read_length_mix(const std::string& path, double output_mean) {
+  const CsvTable t = parse_csv(read_text_file(path), path);
+  const int in = t.column("input_tokens"), outc = t.column("output_tokens");
+  if (in < 0 || outc < 0) throw InputError(path, "header", "needs columns input_tokens, output_tokens");
+  LengthMix m;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const std::string where = fmt::format("line {}", t.row_lines[r]);
+    m.pairs.emplace_back(parse_tokens(t.rows[r][in], path, where + ": input_tokens"),
+                         parse_tokens(t.rows[r][outc], path, where + ": output_tokens"));
+  }
+  if (m.pairs.empty()) throw InputError(path, "rows", "no request lengths");
+  if (output_mean > 0) {
+    const double scale = output_mean / m.mean_output();
+    for (auto& [i, o] : m.pairs) o = std::max(1, static_cast<int>(std::lround(o * scale)));
+  }
+  return m;
 }
 
 std::vector<Request> generate_requests(const WorkloadSpec& w) {

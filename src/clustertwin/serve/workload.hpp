@@ -16,6 +16,18 @@ struct Request {
   int output_tokens = 0;
 };
 
+// Request lengths: (input, output) token pairs that successive requests take in turn, e.g. a
+// benchmark dataset's sample; one pair is fixed lengths.
+struct LengthMix {
+  std::vector<std::pair<int, int>> pairs;
+
+  static LengthMix fixed(int input_tokens, int output_tokens) { return {{{input_tokens, output_tokens}}}; }
+  const std::pair<int, int>& of_request(std::size_t i) const { return pairs[i % pairs.size()]; }
+  double mean_input() const;
+  double mean_output() const;
+  std::string key() const;  // tells mixes apart (caches)
+};
+
 enum class ArrivalKind { Poisson, Gamma, AllAtOnce, Trace };
 
 struct WorkloadSpec {
@@ -39,9 +51,15 @@ WorkloadSpec parse_workload(const std::string& text, const std::string& source, 
 // The requests, sorted by arrival. Throws InputError when the spec cannot produce any.
 std::vector<Request> generate_requests(const WorkloadSpec& spec);
 
-// `count` Poisson arrivals at `rate_per_s` with fixed lengths (the capacity searches' load).
-std::vector<Request> poisson_requests(double rate_per_s, int input_tokens, int output_tokens, long long count,
-                                      std::uint64_t seed);
+// `count` Poisson arrivals at `rate_per_s`, lengths from `lengths` in turn (the capacity searches' load).
+std::vector<Request> poisson_requests(double rate_per_s, const LengthMix& lengths, long long count, std::uint64_t seed);
+// `count` requests all at t = 0 (a saturated, MLPerf Offline style run).
+std::vector<Request> offline_requests(const LengthMix& lengths, long long count);
+
+// A length mix from a CSV with columns input_tokens, output_tokens (one row per request); outputs
+// scaled so that their mean is `output_mean` when it is > 0 (a dataset's reference answers are not
+// what the served model generates). Errors name the file and line.
+LengthMix read_length_mix(const std::string& path, double output_mean = 0);
 
 // CSV with a header naming timestamp, input_tokens, output_tokens (seconds; other columns ignored).
 // A malformed line throws InputError naming the file, the line number and the field.
