@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <numbers>
 #include <sstream>
@@ -146,6 +145,14 @@ std::string LengthMix::key() const {
   return fmt::format("mix{}:{:x}", pairs.size(), h);
 }
 
+namespace {
+// Request i takes the mix's i-th pair (cycling).
+std::vector<Request> with_lengths(std::vector<Request> reqs, const LengthMix& lengths) {
+  for (std::size_t i = 0; i < reqs.size(); ++i) std::tie(reqs[i].input_tokens, reqs[i].output_tokens) = lengths.of_request(i);
+  return reqs;
+}
+}  // namespace
+
 std::vector<Request> poisson_requests(double rate_per_s, const LengthMix& lengths, long long count, std::uint64_t seed) {
   WorkloadSpec w;
   w.kind = ArrivalKind::Poisson;
@@ -154,15 +161,11 @@ std::vector<Request> poisson_requests(double rate_per_s, const LengthMix& length
   w.output_tokens = lengths.pairs.front().second;
   w.count = count;
   w.seed = seed;
-  std::vector<Request> out = generate_requests(w);
-  for (std::size_t i = 0; i < out.size(); ++i) std::tie(out[i].input_tokens, out[i].output_tokens) = lengths.of_request(i);
-  return out;
+  return with_lengths(generate_requests(w), lengths);
 }
 
 std::vector<Request> offline_requests(const LengthMix& lengths, long long count) {
-  std::vector<Request> out(static_cast<std::size_t>(std::max(1LL, count)));
-  for (std::size_t i = 0; i < out.size(); ++i) std::tie(out[i].input_tokens, out[i].output_tokens) = lengths.of_request(i);
-  return out;
+  return with_lengths(std::vector<Request>(static_cast<std::size_t>(std::max(1LL, count))), lengths);
 }
 
 LengthMix read_length_mix(const std::string& path, double output_mean) {
@@ -231,12 +234,6 @@ std::vector<Request> parse_trace_csv(const std::string& text, const std::string&
   return out;
 }
 
-std::vector<Request> read_trace_csv(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path, "", "cannot open the trace");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_trace_csv(ss.str(), path);
-}
+std::vector<Request> read_trace_csv(const std::string& path) { return parse_trace_csv(read_text_file(path), path); }
 
 }  // namespace ct::serve
