@@ -72,6 +72,21 @@ void BM_Llama405B_PP16_VP8(benchmark::State& state) {
 }
 BENCHMARK(BM_Llama405B_PP16_VP8)->Unit(benchmark::kMicrosecond);
 
+// The two layouts Calculon was timed on (issue 17: 1,589 us and 1,624 us per step on this
+// machine class): GPT-3 175B TP8 PP8 DP8 on 512 A100, batch 1536; Megatron-1T TP4 PP64 DP12,
+// micro-batch 4, full recompute, on 3,072 A100, batch 3072.
+void BM_Calculon_GPT3_175B_512A100(benchmark::State& state) {
+  time_step(state, TrainRequest{.model = "gpt3-175b", .system = "dgx-a100", .gpus = 512, .tp = 8, .pp = 8,
+                                .micro_batch = 1, .global_batch = 1536, .seq_len = 2048});
+}
+BENCHMARK(BM_Calculon_GPT3_175B_512A100)->Unit(benchmark::kMicrosecond);
+
+void BM_Calculon_Megatron1T_3072A100_Mbs4(benchmark::State& state) {
+  time_step(state, TrainRequest{.model = "gpt-1t", .system = "dgx-a100", .gpus = 3072, .tp = 4, .pp = 64,
+                                .micro_batch = 4, .global_batch = 3072, .seq_len = 2048, .recompute = "full"});
+}
+BENCHMARK(BM_Calculon_Megatron1T_3072A100_Mbs4)->Unit(benchmark::kMicrosecond);
+
 // The whole measured-training file through `validate training` (read, map, simulate, write).
 void BM_ValidateMeasuredTrainingFile(benchmark::State& state) {
   const TrainingValidator v(catalogs());

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "clustertwin/config/catalogs.hpp"
 #include "clustertwin/core/paths.hpp"
@@ -143,6 +144,43 @@ TEST(StepSimulator, ExtrapolationAgreesWithTheFullSimulationOverAGrid) {
     const TrainResult full = simulate_training_step(s, cal, {.keep_timeline = true});
     EXPECT_NEAR(fast.step_time_s / full.step_time_s, 1.0, 1e-3)
         << c.model << " pp " << c.pp << " vp " << c.vp << " microbatches " << s.layout.microbatches();
+  }
+}
+
+// Issue 17: without a timeline the step is clocked stage by stage, not through the task graph.
+// Both compute the same longest path with the same operations, so over a grid of depths,
+// interleavings, ZeRO stages, ZeRO-3 per-pass gathers and MoE the step and every stage's
+// breakdown are the same doubles (accumulations short enough that neither extrapolates).
+TEST(StepSimulator, StageClockIsTheTaskGraphExactly) {
+  struct Case {
+    const char* model;
+    int gpus, tp, pp, vp, ep, global_batch;
+    const char* zero;
+  };
+  const Case cases[] = {
+      {"llama3-8b", 8, 1, 1, 1, 1, 8 * 4, "zero1"},    {"llama3-8b", 32, 1, 4, 1, 1, 8 * 6, "zero1"},
+      {"llama3-8b", 32, 1, 4, 2, 1, 8 * 8, "zero1"},   {"llama3-8b", 64, 1, 8, 4, 1, 8 * 16, "none"},
+      {"llama3-8b", 32, 1, 1, 1, 1, 32 * 3, "zero3"},  {"llama3-8b", 64, 2, 4, 1, 1, 8 * 9, "zero3"},
+      {"llama3-70b", 256, 4, 8, 5, 1, 8 * 8, "zero2"}, {"qwen3-30b-a3b", 64, 1, 8, 1, 8, 8 * 11, "zero1"},
+      {"mixtral-8x7b", 64, 2, 4, 1, 8, 8 * 5, "none"}, {"llama2-13b", 64, 1, 32, 1, 1, 2 * 40, "zero1"},
+  };
+  const Calibration& cal = ct::testing::catalogs().calibration;
+  for (const Case& c : cases) {
+    const TrainScenario s = ct::testing::scenario({.model = c.model, .system = "dgx-h100", .gpus = c.gpus, .tp = c.tp,
+                                                   .pp = c.pp, .vp = c.vp, .ep = c.ep, .global_batch = c.global_batch,
+                                                   .seq_len = 4096, .zero = c.zero});
+    const TrainResult clocked = simulate_training_step(s, cal, {.keep_timeline = false});
+    const TrainResult graph = simulate_training_step(s, cal, {.keep_timeline = true});
+    const std::string what = fmt::format("{} pp {} vp {} {}", c.model, c.pp, c.vp, c.zero);
+    ASSERT_GT(graph.graph.size(), 0u) << what;
+    EXPECT_EQ(clocked.step_time_s, graph.step_time_s) << what;
+    EXPECT_EQ(clocked.critical_stage, graph.critical_stage) << what;
+    ASSERT_EQ(clocked.stage_breakdowns.size(), graph.stage_breakdowns.size()) << what;
+    for (std::size_t st = 0; st < graph.stage_breakdowns.size(); ++st) {
+      EXPECT_EQ(clocked.stage_breakdowns[st].bubble_s, graph.stage_breakdowns[st].bubble_s) << what << " stage " << st;
+      EXPECT_EQ(clocked.stage_breakdowns[st].dp_exposed_s, graph.stage_breakdowns[st].dp_exposed_s) << what;
+      EXPECT_EQ(clocked.stage_breakdowns[st].optimizer_s, graph.stage_breakdowns[st].optimizer_s) << what;
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 
 namespace ct {
 
-std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m) {
+ScheduleEntry schedule_entry(int stage, int pp, int vp, int m, int position) {
   const int total = m * vp;
   int warmup;
   if (vp == 1) {
@@ -24,14 +24,15 @@ std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m) {
     const int microbatch = (k / (pp * vp)) * pp + in_group % pp;
     return ScheduleEntry{forward, chunk, vp == 1 ? k : microbatch};
   };
-  std::vector<ScheduleEntry> order;
-  order.reserve(2 * total);
-  for (int k = 0; k < warmup; ++k) order.push_back(entry(k, true));
-  for (int i = 0; i < steady; ++i) {
-    order.push_back(entry(warmup + i, true));
-    order.push_back(entry(i, false));
-  }
-  for (int i = steady; i < total; ++i) order.push_back(entry(i, false));
+  if (position < warmup) return entry(position, true);
+  const int q = position - warmup;
+  if (q < 2 * steady) return q % 2 == 0 ? entry(warmup + q / 2, true) : entry(q / 2, false);
+  return entry(q - steady, false);
+}
+
+std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m) {
+  std::vector<ScheduleEntry> order(static_cast<std::size_t>(2 * m * vp));
+  for (int k = 0; k < 2 * m * vp; ++k) order[k] = schedule_entry(stage, pp, vp, m, k);
   return order;
 }
 

@@ -14,6 +14,8 @@ struct ScheduleEntry {
 
 // Order of passes on pipeline rank `stage` of `pp`, with `vp` chunks and `m` micro-batches.
 std::vector<ScheduleEntry> pipeline_schedule(int stage, int pp, int vp, int m);
+// Its entry at `position` (0 .. 2*m*vp-1), without building the whole order.
+ScheduleEntry schedule_entry(int stage, int pp, int vp, int m, int position);
 
 // The distinct counts of micro-batches in flight per chunk (forward done, backward not yet) at the
 // schedule's local peaks: after each forward that a backward or the end follows. Activation

@@ -1,6 +1,8 @@
 #include "clustertwin/train/step_simulator.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <tuple>
 #include <fmt/format.h>
 
 #include "clustertwin/core/error.hpp"
@@ -28,6 +30,12 @@ struct ChunkCost {
   double replica_reduce_s = 0; // hybrid sharding: all-reduce of shards across replicas
   double bucket_fraction = 1;  // share of the traffic in the first/last bucket
   double optimizer_s = 0;
+};
+
+// A stage's compute stream over the step: the gaps between its tasks by cause, the optimizer,
+// and when its last task ends.
+struct StreamGaps {
+  double bubble_s = 0, dp_exposed_s = 0, optimizer_s = 0, last_end_s = 0;
 };
 
 struct StageTasks {
@@ -146,6 +154,129 @@ class StepBuilder {
     return busy;
   }
   const std::vector<StageTasks>& streams() const { return streams_; }
+
+  // The step that build_graph() and TaskGraph::run() time, for `m` micro-batches, computed
+  // without a graph: every dependency but the pipeline's is local to a stage, so each stage runs
+  // down its schedule and waits only for its neighbours' sends. The same operations on the same
+  // numbers give the same times (tests/test_pipeline.cpp holds them equal over a grid of layouts).
+  double clock(int m, std::vector<StreamGaps>& gaps) const {
+    const std::size_t n = static_cast<std::size_t>(P_) * V_ * m;
+    static thread_local std::vector<double> sent_fwd, sent_bwd;  // -1: not sent yet
+    sent_fwd.assign(n, -1.0);
+    sent_bwd.assign(n, -1.0);
+    auto at = [&](int st, int c, int i) { return (static_cast<std::size_t>(st) * V_ + c) * m + i; };
+    const bool zero3 = l_.sharding == DpSharding::Zero3;
+    const double act_bytes = static_cast<double>(l_.micro_batch) * l_.seq_len / l_.cp * s_.model.hidden * 2.0 / l_.tp;
+    const double send_s = P_ > 1 ? cost::p2p_time_s(act_bytes, r_.topology.pp_link) : 0.0;
+    struct Stage {
+      int pos = 0;
+      ScheduleEntry next;  // the pass at pos
+      double compute_end = 0, last_start = -1, gather_end = 0, reduce_end = 0, fwd_send_end = 0, bwd_send_end = 0;
+      double tail = -1, last = 0;  // latest gradient-reduction tail; latest end of any task
+    };
+    static thread_local std::vector<Stage> stages;
+    static thread_local std::vector<std::pair<double, double>> step_gather;  // (first bucket, rest) ends
+    stages.assign(P_, {});
+    for (int st = 0; st < P_; ++st) stages[st].next = schedule_entry(st, P_, V_, m, 0);
+    gaps.assign(P_, {});
+    step_gather.assign(static_cast<std::size_t>(P_) * V_, {-1.0, -1.0});
+    for (int st = 0; st < P_ && !zero3; ++st)
+      for (int c = 0; c < V_; ++c) {
+        const ChunkCost& cc = costs_[st * V_ + c];
+        if (cc.gather_s <= 0) continue;
+        Stage& S = stages[st];
+        const double first = S.gather_end + cc.gather_s * cc.bucket_fraction;
+        S.gather_end = first + cc.gather_s * (1 - cc.bucket_fraction);
+        step_gather[st * V_ + c] = {first, S.gather_end};
+        S.last = std::max(S.last, S.gather_end);
+      }
+    const int passes = 2 * V_ * m;
+    // Runs stage st's next pass if its pipeline input has arrived.
+    auto advance = [&](int st) {
+      Stage& S = stages[st];
+      const ScheduleEntry e = S.next;
+      const ChunkCost& cc = costs_[st * V_ + e.chunk];
+      const int g = e.chunk * P_ + st, i = e.microbatch;
+      double pipe = -1;
+      if (e.forward && g > 0) {
+        pipe = sent_fwd[st > 0 ? at(st - 1, e.chunk, i) : at(P_ - 1, e.chunk - 1, i)];
+        if (pipe < 0) return false;
+      }
+      if (!e.forward && g < P_ * V_ - 1) {
+        pipe = sent_bwd[st < P_ - 1 ? at(st + 1, e.chunk, i) : at(0, e.chunk + 1, i)];
+        if (pipe < 0) return false;
+      }
+      double first = -1, rest = -1;
+      if (zero3 && cc.gather_s > 0) {
+        first = std::max(S.gather_end, S.last_start) + cc.gather_s * cc.bucket_fraction;
+        rest = S.gather_end = first + cc.gather_s * (1 - cc.bucket_fraction);
+        S.last = std::max(S.last, rest);
+      } else if (e.forward && i == 0) {
+        std::tie(first, rest) = step_gather[st * V_ + e.chunk];
+      }
+      // Who keeps the pass waiting: the dependency ready last (the gather on a tie, as the graph).
+      double latest = -1;
+      bool dp_wait = false;
+      if (first >= 0) latest = first, dp_wait = true;
+      if (pipe > latest) latest = pipe, dp_wait = false;
+      const double start = std::max(S.compute_end, latest), duration = e.forward ? cc.fwd_s : cc.bwd_s;
+      const double end = std::max(start + duration, rest);
+      StreamGaps& G = gaps[st];
+      (dp_wait ? G.dp_exposed_s : G.bubble_s) += start - S.compute_end;
+      G.dp_exposed_s += end - start - duration;
+      S.compute_end = end;
+      S.last_start = start;
+      S.last = std::max(S.last, end);
+      if (e.forward && g != P_ * V_ - 1) {
+        S.fwd_send_end = sent_fwd[at(st, e.chunk, i)] = std::max(S.fwd_send_end, end) + send_s;
+        S.last = std::max(S.last, S.fwd_send_end);
+      }
+      if (!e.forward && g != 0) {
+        S.bwd_send_end = sent_bwd[at(st, e.chunk, i)] = std::max(S.bwd_send_end, end) + send_s;
+        S.last = std::max(S.last, S.bwd_send_end);
+      }
+      if (!e.forward && (zero3 || i == m - 1) && (cc.reduce_s > 0 || cc.replica_reduce_s > 0)) {
+        const double bulk = std::max(S.reduce_end, start) + cc.reduce_s * (1 - cc.bucket_fraction);
+        S.reduce_end = std::max(bulk, end) + cc.reduce_s * cc.bucket_fraction;
+        if (cc.replica_reduce_s > 0 && i == m - 1) S.reduce_end += cc.replica_reduce_s;
+        S.tail = std::max(S.tail, S.reduce_end);
+        S.last = std::max(S.last, S.reduce_end);
+      }
+      if (++S.pos < passes) S.next = schedule_entry(st, P_, V_, m, S.pos);
+      return true;
+    };
+    // A stage runs until it waits for a neighbour; whenever it moved, its neighbours (which may
+    // have been waiting for its sends) get another turn.
+    static thread_local std::vector<int> turns;
+    turns.resize(P_);
+    for (int st = 0; st < P_; ++st) turns[st] = P_ - 1 - st;
+    while (!turns.empty()) {
+      const int st = turns.back();
+      turns.pop_back();
+      bool moved = false;
+      while (stages[st].pos < passes && advance(st)) moved = true;
+      if (moved) {
+        turns.push_back((st + P_ - 1) % P_);
+        turns.push_back((st + 1) % P_);
+      }
+    }
+    for (const Stage& S : stages)
+      if (S.pos < passes) throw std::logic_error("pipeline clock: deadlock");
+    double last = 0;
+    for (int st = 0; st < P_; ++st) {
+      Stage& S = stages[st];
+      double optimizer_s = 0;
+      for (int c = 0; c < V_; ++c) optimizer_s += costs_[st * V_ + c].optimizer_s;
+      const double start = std::max(S.compute_end, S.tail), end = start + optimizer_s;
+      StreamGaps& G = gaps[st];
+      (S.tail >= 0 ? G.dp_exposed_s : G.bubble_s) += start - S.compute_end;
+      G.dp_exposed_s += end - start - optimizer_s;
+      G.optimizer_s += optimizer_s;
+      G.last_end_s = end;
+      last = std::max({last, S.last, end});
+    }
+    return last;
+  }
 
  private:
   template <typename... Args>
@@ -294,7 +425,6 @@ class StepBuilder {
       if (!order[k].forward && order[k].microbatch == M_ - 1) last_bwd_pos[order[k].chunk] = k;
 
     TaskId prev_compute = -1;
-    std::vector<std::pair<int, TaskId>> last_bwd;  // (chunk, task) in completion order
     for (int k = 0; k < static_cast<int>(order.size()); ++k) {
       const ScheduleEntry& e = order[k];
       const ChunkCost& cc = costs_[st * V_ + e.chunk];
@@ -325,7 +455,6 @@ class StepBuilder {
         send_bwd_[idx(st, e.chunk, e.microbatch)] =
             G.add_task(label("send grad c{} mb{}", e.chunk, e.microbatch), S.pp_bwd, send_s, {{t}}, kTagPpSend);
       if (!e.forward && (zero3 || k == last_bwd_pos[e.chunk])) add_gradient_reduction(st, e, t);
-      if (!e.forward && k == last_bwd_pos[e.chunk]) last_bwd.push_back({e.chunk, t});
     }
     std::vector<sim::Dependency> opt_deps;
     for (TaskId id : reduce_tails_) opt_deps.push_back({id});
@@ -382,17 +511,14 @@ class StepBuilder {
   std::vector<sim::Dependency> deps_scratch_;  // one compute task's dependencies, reused
 };
 
-// Splits each stage's compute-stream time into its causes; the parts sum to the step time.
-TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st, double step_s) {
+// A stage's compute stream read off the timed graph: each gap charged to the dependency that
+// became ready last.
+StreamGaps graph_gaps(const StepBuilder& b, int st) {
   const sim::TaskGraph& G = b.graph();
-  const auto& costs = b.costs();
-  const int V = r.scenario.layout.vp;
-  TimeBreakdown tb;
-  double prev_end = 0;
+  StreamGaps g;
   for (TaskId id : G.stream_tasks(b.streams()[st].compute)) {
     const sim::Task& t = G.task(id);
-    const double gap = t.start_s - prev_end;
-    // Who kept this task waiting: the dependency that became ready last.
+    const double gap = t.start_s - g.last_end_s;
     std::int32_t blocker = 0;
     double latest = -1;
     for (const auto& d : G.deps(id)) {
@@ -401,22 +527,32 @@ TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st
       if (d.kind != DepKind::FinishToFinish && ready > latest) latest = ready, blocker = o.tag;
     }
     const bool dp_wait = blocker == kTagDpGather || blocker == kTagDpReduce;
-    (dp_wait ? tb.dp_exposed_s : tb.bubble_s) += gap;
-    tb.dp_exposed_s += t.end_s - t.start_s - t.duration_s;  // waiting for an overlapped all-gather to land
-    if (t.tag == kTagOptimizer) tb.optimizer_s += t.duration_s;
-    prev_end = t.end_s;
+    (dp_wait ? g.dp_exposed_s : g.bubble_s) += gap;
+    g.dp_exposed_s += t.end_s - t.start_s - t.duration_s;  // waiting for an overlapped all-gather to land
+    if (t.tag == kTagOptimizer) g.optimizer_s += t.duration_s;
+    g.last_end_s = t.end_s;
   }
-  tb.bubble_s += std::max(0.0, step_s - r.scenario.profile.step_overhead_s - prev_end);
-  const int M = r.scenario.layout.microbatches();
+  return g;
+}
+
+// Splits a stage's time over `m` micro-batches into its causes; the parts sum to the step time.
+TimeBreakdown stage_breakdown(const TrainResult& r, const StepBuilder& b, int st, int m, const StreamGaps& g) {
+  const auto& costs = b.costs();
+  const int V = r.scenario.layout.vp;
+  TimeBreakdown tb;
+  tb.bubble_s = g.bubble_s;
+  tb.dp_exposed_s = g.dp_exposed_s;
+  tb.optimizer_s = g.optimizer_s;
+  tb.bubble_s += std::max(0.0, r.step_time_s - r.scenario.profile.step_overhead_s - g.last_end_s);
   for (int c = 0; c < V; ++c) {
     const ChunkCost& cc = costs[st * V + c];
-    tb.compute_s += M * (cc.fwd_compute_s + cc.bwd_compute_s + cc.recompute_s);
-    tb.recompute_s += M * cc.recompute_s;
-    tb.tp_exposed_s += M * cc.tp_exposed_s;
-    tb.cp_exposed_s += M * cc.cp_exposed_s;
-    tb.ep_exposed_s += M * cc.ep_exposed_s;
-    tb.overhead_s += M * (2 * r.scenario.profile.microbatch_overhead_s + cc.host_wait_s);
-    tb.offload_s += M * cc.offload_s;
+    tb.compute_s += m * (cc.fwd_compute_s + cc.bwd_compute_s + cc.recompute_s);
+    tb.recompute_s += m * cc.recompute_s;
+    tb.tp_exposed_s += m * cc.tp_exposed_s;
+    tb.cp_exposed_s += m * cc.cp_exposed_s;
+    tb.ep_exposed_s += m * cc.ep_exposed_s;
+    tb.overhead_s += m * (2 * r.scenario.profile.microbatch_overhead_s + cc.host_wait_s);
+    tb.offload_s += m * cc.offload_s;
   }
   tb.overhead_s += r.scenario.profile.step_overhead_s;
   return tb;
@@ -533,12 +669,18 @@ TrainResult simulate_exact(const TrainScenario& s, const Calibration& cal, const
   r.lower_bound_s = b.lower_bound_s() + s.profile.step_overhead_s;
   r.busiest_stage_microbatch_s = b.busiest_stage_microbatch_s();
   if (opt.timing) {
-    b.build_graph();
-    r.step_time_s = b.graph().run() + s.profile.step_overhead_s;
+    const int m = l.microbatches();
+    std::vector<StreamGaps> gaps;
+    if (opt.keep_timeline) {
+      b.build_graph();
+      r.step_time_s = b.graph().run() + s.profile.step_overhead_s;
+      for (int st = 0; st < l.pp; ++st) gaps.push_back(graph_gaps(b, st));
+    } else {
+      r.step_time_s = b.clock(m, gaps) + s.profile.step_overhead_s;
+    }
     fill_throughput(r);
+    for (int st = 0; st < l.pp; ++st) r.stage_breakdowns.push_back(stage_breakdown(r, b, st, m, gaps[st]));
   }
-
-  for (int st = 0; opt.timing && st < l.pp; ++st) r.stage_breakdowns.push_back(stage_breakdown(r, b, st, r.step_time_s));
   r.critical_stage = 0;
   for (int st = 1; opt.timing && st < l.pp; ++st)
     if (r.stage_breakdowns[st].bubble_s < r.stage_breakdowns[r.critical_stage].bubble_s) r.critical_stage = st;
@@ -663,10 +805,14 @@ TrainResult simulate_training_step(const TrainScenario& s, const Calibration& ca
   const int period = l.pp;
   const int m1 = l.vp > 1 ? std::max(2, (8 + period - 1) / period) * period : std::max((3 * l.pp + 1) / 2, 8);
   if (opt.keep_timeline || !opt.timing || m <= m1 + period) return simulate_exact(s, cal, opt);
+  // The two runs share their layer costs and schedules.
+  PassCache local;
+  SimulateOptions shared = opt;
+  if (!shared.cache) shared.cache = &local;
   auto with_microbatches = [&](int mb) {
     TrainScenario t = s;
     t.layout.global_batch = mb * l.dp * l.micro_batch;
-    return simulate_exact(t, cal, opt);
+    return simulate_exact(t, cal, shared);
   };
   const TrainResult a = with_microbatches(m1);
   TrainResult r = with_microbatches(m1 + period);
