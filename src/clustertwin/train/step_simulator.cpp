@@ -134,9 +134,7 @@ class StepBuilder {
   double lower_bound_s() const {
     double bound = 0, fill = 0, drain = 0;  // first-chunk forward / backward of the stages before
     for (int st = 0; st < P_; ++st) {
-      double optimizer = 0;
-      for (int c = 0; c < V_; ++c) optimizer += costs_[st * V_ + c].optimizer_s;
-      bound = std::max(bound, fill + M_ * stage_microbatch_s(st) + std::max(optimizer, drain));
+      bound = std::max(bound, fill + M_ * stage_microbatch_s(st) + std::max(stage_optimizer_s(st), drain));
       fill += costs_[st * V_].fwd_s;
       drain += costs_[st * V_].bwd_s;
     }
@@ -155,6 +153,17 @@ class StepBuilder {
   }
   const std::vector<StageTasks>& streams() const { return streams_; }
 
+  // One micro-batch's activations (or their gradient) sent to the next stage.
+  double pipeline_send_s() const {
+    const double act_bytes = static_cast<double>(l_.micro_batch) * l_.seq_len / l_.cp * s_.model.hidden * 2.0 / l_.tp;
+    return P_ > 1 ? cost::p2p_time_s(act_bytes, r_.topology.pp_link) : 0.0;
+  }
+  double stage_optimizer_s(int st) const {
+    double optimizer_s = 0;
+    for (int c = 0; c < V_; ++c) optimizer_s += costs_[st * V_ + c].optimizer_s;
+    return optimizer_s;
+  }
+
   // The step that build_graph() and TaskGraph::run() time, for `m` micro-batches, computed
   // without a graph: every dependency but the pipeline's is local to a stage, so each stage runs
   // down its schedule and waits only for its neighbours' sends. The same operations on the same
@@ -166,8 +175,7 @@ class StepBuilder {
     sent_bwd.assign(n, -1.0);
     auto at = [&](int st, int c, int i) { return (static_cast<std::size_t>(st) * V_ + c) * m + i; };
     const bool zero3 = l_.sharding == DpSharding::Zero3;
-    const double act_bytes = static_cast<double>(l_.micro_batch) * l_.seq_len / l_.cp * s_.model.hidden * 2.0 / l_.tp;
-    const double send_s = P_ > 1 ? cost::p2p_time_s(act_bytes, r_.topology.pp_link) : 0.0;
+    const double send_s = pipeline_send_s();
     struct Stage {
       int pos = 0;
       ScheduleEntry next;  // the pass at pos
@@ -265,8 +273,7 @@ class StepBuilder {
     double last = 0;
     for (int st = 0; st < P_; ++st) {
       Stage& S = stages[st];
-      double optimizer_s = 0;
-      for (int c = 0; c < V_; ++c) optimizer_s += costs_[st * V_ + c].optimizer_s;
+      const double optimizer_s = stage_optimizer_s(st);
       const double start = std::max(S.compute_end, S.tail), end = start + optimizer_s;
       StreamGaps& G = gaps[st];
       (S.tail >= 0 ? G.dp_exposed_s : G.bubble_s) += start - S.compute_end;
@@ -408,8 +415,7 @@ class StepBuilder {
     sim::TaskGraph& G = G_;
     const StageTasks& S = streams_[st];
     const bool zero3 = l_.sharding == DpSharding::Zero3;
-    const double act_bytes = static_cast<double>(l_.micro_batch) * l_.seq_len / l_.cp * s_.model.hidden * 2.0 / l_.tp;
-    const double send_s = P_ > 1 ? cost::p2p_time_s(act_bytes, r_.topology.pp_link) : 0.0;
+    const double send_s = pipeline_send_s();
 
     // ZeRO-1/2: this step's parameters arrive by an all-gather overlapped with the first forward
     // passes (Megatron's overlap_param_gather), bucket by bucket.
@@ -459,9 +465,7 @@ class StepBuilder {
     std::vector<sim::Dependency> opt_deps;
     for (TaskId id : reduce_tails_) opt_deps.push_back({id});
     reduce_tails_.clear();
-    double optimizer_s = 0;
-    for (int c = 0; c < V_; ++c) optimizer_s += costs_[st * V_ + c].optimizer_s;
-    G.add_task("optimizer step", S.compute, optimizer_s, std::move(opt_deps), kTagOptimizer);
+    G.add_task("optimizer step", S.compute, stage_optimizer_s(st), std::move(opt_deps), kTagOptimizer);
   }
 
   // Gradient reduction of a backward pass: the bulk overlaps the pass (buckets are reduced as
